@@ -1,0 +1,22 @@
+/* What the hypervisor asks of the firmware it starts from. boot/uefi is the
+ * one implementation; nothing outside boot/uefi includes GNU-EFI headers. */
+#ifndef HV_PLATFORM_H
+#define HV_PLATFORM_H
+
+#include <hv/status.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads a whole file from the ESP the hypervisor was loaded from.
+ * path is ASCII with backslashes; relative paths are taken from the
+ * directory of hv.efi. The buffer is freed with platform_free. */
+enum hv_status platform_read_file(const char *path, void **data, size_t *size);
+void platform_free(void *data);
+
+/* Loads an EFI image from memory (its file path names it for the firmware)
+ * and starts it with args as its load options. Returns when the image
+ * exits; *exit_status gets its EFI status. */
+enum hv_status platform_start_image(const char *path, void *data, size_t size, const char *args,
+				    uint64_t *exit_status);
+
+#endif

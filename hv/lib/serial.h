@@ -1,0 +1,15 @@
+/* 16550 UART, polled. The hypervisor owns its port after start-up; the guest
+ * may share it, so every write of a line is whole (see log.c). */
+#ifndef HV_SERIAL_H
+#define HV_SERIAL_H
+
+#include <stdint.h>
+
+void serial_init(uint16_t io_base, uint32_t baud);
+void serial_write(const char *s, unsigned long n);
+/* Waits until the transmitter is empty (LSR.TEMT), so that a machine
+ * powered off right after the last line still shows it. */
+void serial_drain(void);
+uint16_t serial_port(void);
+
+#endif

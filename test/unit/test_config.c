@@ -1,0 +1,96 @@
+#include "hv/lib/config.h"
+#include "unit.h"
+
+static unsigned parse(struct hv_config *c, struct config_result *r, const char *text)
+{
+	config_defaults(c);
+	return config_parse(c, text, strlen(text), r);
+}
+
+int main(void)
+{
+	struct hv_config c;
+	struct config_result r;
+
+	/* Defaults: what a user gets with no hv.cfg at all. */
+	config_defaults(&c);
+	CHECK(c.hypervisor);
+	CHECK_EQ_U64(c.serial_port, 0x3f8);
+	CHECK_EQ_U64(c.serial_baud, 115200);
+	CHECK(c.screen);
+	CHECK_STR(c.guest, "");
+
+	/* Empty file, comments, blank lines, CRLF. */
+	CHECK_EQ_U64(parse(&c, &r, ""), 0);
+	CHECK_EQ_U64(parse(&c, &r, "# only a comment\r\n\r\n   \n\t# indented\n"), 0);
+
+	/* Every key, blanks around '=', CRLF line ends. */
+	CHECK_EQ_U64(parse(&c, &r,
+			   "hypervisor = off\r\n"
+			   "serial=com2\n"
+			   "  baud =  9600  \n"
+			   "screen = no\n"
+			   "guest = \\EFI\\hv\\guest.efi\n"
+			   "guest_args = console=ttyS0 quiet\n"),
+		     0);
+	CHECK(!c.hypervisor);
+	CHECK_EQ_U64(c.serial_port, 0x2f8);
+	CHECK_EQ_U64(c.serial_baud, 9600);
+	CHECK(!c.screen);
+	CHECK_STR(c.guest, "\\EFI\\hv\\guest.efi");
+	CHECK_STR(c.guest_args, "console=ttyS0 quiet");
+
+	CHECK_EQ_U64(parse(&c, &r, "serial = COM4\n"), 0);
+	CHECK_EQ_U64(c.serial_port, 0x2e8);
+	CHECK_EQ_U64(parse(&c, &r, "serial = 0x3e8\n"), 0);
+	CHECK_EQ_U64(c.serial_port, 0x3e8);
+	/* Last line without a newline still counts. */
+	CHECK_EQ_U64(parse(&c, &r, "baud=57600"), 0);
+	CHECK_EQ_U64(c.serial_baud, 57600);
+
+	/* Bad lines: named by line number, defaults kept, other lines applied. */
+	CHECK_EQ_U64(parse(&c, &r,
+			   "# header\n"
+			   "frobnicate = 1\n"      /* 2: unknown key */
+			   "hypervisor = maybe\n"  /* 3: bad bool */
+			   "serial = com9\n"       /* 4: bad port */
+			   "baud = 7\n"            /* 5: does not divide 115200 */
+			   "just words\n"          /* 6: no '=' */
+			   "= value\n"             /* 7: no key */
+			   "guest = EFI\\x.efi\n"  /* 8: relative path */
+			   "screen = off\n"),
+		     7);
+	CHECK_EQ_U64(r.errors[0].line, 2);
+	CHECK_STR(r.errors[0].message, "unknown key 'frobnicate'");
+	CHECK_EQ_U64(r.errors[1].line, 3);
+	CHECK_STR(r.errors[1].message, "expected on or off");
+	CHECK_EQ_U64(r.errors[2].line, 4);
+	CHECK_EQ_U64(r.errors[3].line, 5);
+	CHECK_EQ_U64(r.errors[4].line, 6);
+	CHECK_STR(r.errors[4].message, "expected 'key = value'");
+	CHECK_EQ_U64(r.errors[5].line, 7);
+	CHECK_EQ_U64(r.errors[6].line, 8);
+	CHECK(c.hypervisor);
+	CHECK_EQ_U64(c.serial_port, 0x3f8);
+	CHECK_EQ_U64(c.serial_baud, 115200);
+	CHECK_STR(c.guest, "");
+	CHECK(!c.screen);
+
+	/* Overflowing values and too many errors. */
+	CHECK_EQ_U64(parse(&c, &r, "serial = 0xffffffffffffffffff\nbaud = 99999999999999999999999\n"), 2);
+	char many[512] = "";
+	for (int i = 0; i < 12; i++)
+		strcat(many, "bad\n");
+	CHECK_EQ_U64(parse(&c, &r, many), 12);
+	CHECK_EQ_U64(r.errors[CONFIG_MAX_ERRORS - 1].line, CONFIG_MAX_ERRORS);
+	char longpath[400] = "guest = \\";
+	memset(longpath + 9, 'a', 300);
+	CHECK_EQ_U64(parse(&c, &r, longpath), 1);
+	CHECK_STR(r.errors[0].message, "path too long");
+	/* Binary junk never crashes and never applies. */
+	const char junk[] = { 'g', 'u', 'e', 's', 't', 0, '=', (char)0xff, '\n', 0x01, '=' };
+	config_defaults(&c);
+	config_parse(&c, junk, sizeof(junk), &r);
+	CHECK_STR(c.guest, "");
+	return unit_finish("test_config");
+}

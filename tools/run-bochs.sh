@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Boots a disk image in Bochs 2.7 (Debian) + OVMF with VMX and EPT emulated,
+# prints the serial console live, keeps it in a log, and ends with
+#   0   passed: the run ended through Bochs's shutdown port ("Shutdown" to 0x8900)
+#   1   failed: Bochs stopped any other way (panic, triple fault, ...)
+#   124 timed out
+# --until REGEX ends the run (status 0) as soon as a serial line matches.
+# Settings measured on Debian 12: ../shared/notes/emulation.md, README.md.
+#
+# usage: run-bochs.sh IMAGE [--log FILE] [--timeout S] [--until REGEX]
+#                     [--cpus N] [--memory MiB] [--model NAME] [--disk2 IMAGE2] [--quiet]
+# --disk2 adds a second disk, booted by the firmware after the first returns.
+set -uo pipefail
+
+image= disk2= log=serial.log timeout=600 until= cpus=1 memory=512 model=tigerlake quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--log) log=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--until) until=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--memory) memory=$2; shift 2 ;;
+	--model) model=$2; shift 2 ;;
+	--disk2) disk2=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	-*) echo "run-bochs: unknown option '$1'" >&2; exit 2 ;;
+	*) image=$1; shift ;;
+	esac
+done
+[ -f "$image" ] || { echo "usage: run-bochs.sh IMAGE [--log FILE] [--timeout S] [--until REGEX]" >&2; exit 2; }
+for f in /usr/share/ovmf/OVMF.fd /usr/share/vgabios/vgabios.bin; do
+	[ -f $f ] || { echo "run-bochs: $f missing: apt-get install ovmf vgabios" >&2; exit 2; }
+done
+command -v bochs >/dev/null && command -v xvfb-run >/dev/null ||
+	{ echo "run-bochs: bochs or xvfb-run missing: apt-get install bochs bochsbios bochs-x xvfb" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/hv-bochs.XXXXXX)
+log=$(realpath -m "$log")
+: >"$log"
+# Bochs may write to its disk: run on a private copy (no stale .lock either).
+cp --sparse=always "$image" "$work/disk.img"
+cat >"$work/bochsrc" <<RC
+romimage: file=/usr/share/ovmf/OVMF.fd, address=0xffe00000, options=none
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: count=$cpus, ips=50000000, model=$model, reset_on_triple_fault=0, ignore_bad_msrs=1
+memory: host=$memory, guest=$memory
+pci: enabled=1, chipset=i440fx
+vga: extension=vbe
+clock: sync=none, time0=local
+ata0-master: type=disk, path=$work/disk.img, mode=flat
+boot: disk
+com1: enabled=true, mode=file, dev=$log
+display_library: x
+log: $work/bochs.log
+info: action=ignore
+error: action=report
+panic: action=fatal
+RC
+if [ -n "$disk2" ]; then
+	cp --sparse=always "$disk2" "$work/disk2.img"
+	echo "ata0-slave: type=disk, path=$work/disk2.img, mode=flat" >>"$work/bochsrc"
+fi
+echo c >"$work/rc"
+
+# The display goes to a private Xvfb: no window, and no TCP port opened
+# (rfb would listen on 0.0.0.0:5900).
+setsid xvfb-run -a bochs -q -f "$work/bochsrc" -rc "$work/rc" </dev/null >"$work/bochs.out" 2>&1 &
+pid=$!
+tailpid=
+if [ $quiet = 0 ]; then
+	tail -n +1 -F "$log" 2>/dev/null &
+	tailpid=$!
+fi
+
+status=
+start=$SECONDS
+while kill -0 $pid 2>/dev/null; do
+	if [ -n "$until" ] && grep -qaE "$until" "$log"; then
+		status=until
+		break
+	fi
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		status=timeout
+		break
+	fi
+	sleep 0.5
+done
+kill -KILL -- -$pid 2>/dev/null
+wait $pid 2>/dev/null
+sleep 0.3
+[ -n "$tailpid" ] && kill $tailpid 2>/dev/null
+wait 2>/dev/null
+
+if [ "$status" = until ]; then
+	rc=0
+	why="serial line matched /$until/"
+elif [ "$status" = timeout ]; then
+	rc=124
+	why="timed out after ${timeout}s"
+elif grep -qa "Shutdown port: shutdown requested" "$work/bochs.log"; then
+	rc=0
+	why="shutdown requested through port 0x8900"
+else
+	rc=1
+	why="Bochs stopped without a shutdown request"
+	echo "---- last lines of the Bochs log ----" >&2
+	grep -avE "^\s*$" "$work/bochs.log" | tail -n 15 >&2
+	tail -n 5 "$work/bochs.out" >&2
+fi
+ticks=$(grep -aoE "^[0-9]+" "$work/bochs.log" | tail -n 1)
+echo "run-bochs: $why after $((SECONDS - start))s wall${ticks:+, about $((10#$ticks)) ticks}; serial log in $log" >&2
+rm -rf "$work"
+exit $rc
