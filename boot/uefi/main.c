@@ -10,6 +10,7 @@
 #include "../../hv/lib/config.h"
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
+#include "../../hv/vmx/virtualize.h"
 #include "../../hv/vmx/vmx_detect.h"
 
 #include <hv/platform.h>
@@ -64,7 +65,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	if (config.hypervisor) {
 		struct vmx_msr_snapshot msrs;
 		struct vmx_caps caps;
-		if (vmx_detect(&msrs, &caps) != HV_OK)
+		if (vmx_detect(&msrs, &caps) != HV_OK || hv_virtualize(&config, &msrs, &caps) != HV_OK)
 			log_printf("continuing without the hypervisor\n");
 	} else {
 		log_printf("hypervisor disabled by config (hypervisor = off)\n");

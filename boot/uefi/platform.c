@@ -145,3 +145,33 @@ static void screen_mirror(const char *line)
 }
 
 void (*efi_platform_screen_mirror(void))(const char *) { return screen_mirror; }
+
+EFI_LOADED_IMAGE *efi_platform_loaded_image(void);
+EFI_LOADED_IMAGE *efi_platform_loaded_image(void) { return hv_loaded; }
+
+enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0;
+	EFI_STATUS s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiReservedMemoryType, pages, &addr);
+	if (EFI_ERROR(s))
+		return HV_ERR_NO_MEMORY;
+	*phys = addr;
+	return HV_OK;
+}
+
+uint64_t platform_memory_top(void)
+{
+	UINTN entries, key, desc_size;
+	UINT32 desc_version;
+	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&entries, &key, &desc_size, &desc_version);
+	uint64_t top = 0;
+	for (UINTN i = 0; map && i < entries; i++) {
+		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((uint8_t *)map + i * desc_size);
+		uint64_t end = d->PhysicalStart + d->NumberOfPages * 4096;
+		if (end > top)
+			top = end;
+	}
+	if (map)
+		FreePool(map);
+	return top;
+}

@@ -92,6 +92,16 @@ static const char *apply(struct hv_config *cfg, const char *key, size_t klen, co
 			return "expected an absolute path on the ESP, like \\EFI\\hv\\guest.efi";
 		return copy_string(cfg->guest, sizeof(cfg->guest), val, vlen) ? NULL : "path too long";
 	}
+	if (str_eq(key, klen, "exception_bitmap")) {
+		if (parse_uint(val, vlen, 0xffffffffu, &u))
+			return cfg->exception_bitmap = (uint32_t)u, NULL;
+		return "expected a 32-bit mask of exception vectors, like 0x4000 for #PF";
+	}
+	if (str_eq(key, klen, "on_triple_fault")) {
+		if (str_eq(val, vlen, "reset") || str_eq(val, vlen, "halt"))
+			return cfg->on_triple_fault_reset = str_eq(val, vlen, "reset"), NULL;
+		return "expected reset or halt";
+	}
 	if (str_eq(key, klen, "guest_args"))
 		return copy_string(cfg->guest_args, sizeof(cfg->guest_args), val, vlen) ? NULL : "too long";
 	size_t n = fmt_format(why, why_cap, "unknown key '");
@@ -111,6 +121,8 @@ void config_defaults(struct hv_config *cfg)
 	cfg->screen = true;
 	cfg->guest[0] = '\0';
 	cfg->guest_args[0] = '\0';
+	cfg->exception_bitmap = 0;
+	cfg->on_triple_fault_reset = true;
 }
 
 static void add_error(struct config_result *res, unsigned line, const char *problem)

@@ -25,6 +25,8 @@ struct hv_config {
 	bool screen;                  /* screen = on|off: mirror log to ConOut */
 	char guest[CONFIG_PATH_MAX];  /* guest = \path\on\esp.efi ("" = firmware) */
 	char guest_args[CONFIG_ARGS_MAX]; /* guest_args = load options */
+	uint32_t exception_bitmap;    /* exception_bitmap = 0x...: vectors that exit */
+	bool on_triple_fault_reset;   /* on_triple_fault = reset|halt */
 };
 
 struct config_error {

@@ -8,6 +8,7 @@
 static void (*log_mirror)(const char *line);
 
 void log_set_mirror(void (*mirror)(const char *line)) { log_mirror = mirror; }
+log_mirror_fn *log_get_mirror(void) { return log_mirror; }
 
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {

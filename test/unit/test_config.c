@@ -19,6 +19,8 @@ int main(void)
 	CHECK_EQ_U64(c.serial_baud, 115200);
 	CHECK(c.screen);
 	CHECK_STR(c.guest, "");
+	CHECK_EQ_U64(c.exception_bitmap, 0);
+	CHECK(c.on_triple_fault_reset);
 
 	/* Empty file, comments, blank lines, CRLF. */
 	CHECK_EQ_U64(parse(&c, &r, ""), 0);
@@ -40,6 +42,13 @@ int main(void)
 	CHECK_STR(c.guest, "\\EFI\\hv\\guest.efi");
 	CHECK_STR(c.guest_args, "console=ttyS0 quiet");
 
+	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x4008\non_triple_fault = halt\n"), 0);
+	CHECK_EQ_U64(c.exception_bitmap, 0x4008);
+	CHECK(!c.on_triple_fault_reset);
+	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x100000000\non_triple_fault = explode\n"), 2);
+	CHECK_STR(r.errors[1].message, "expected reset or halt");
+	CHECK_EQ_U64(c.exception_bitmap, 0);
+	CHECK(c.on_triple_fault_reset);
 	CHECK_EQ_U64(parse(&c, &r, "serial = COM4\n"), 0);
 	CHECK_EQ_U64(c.serial_port, 0x2e8);
 	CHECK_EQ_U64(parse(&c, &r, "serial = 0x3e8\n"), 0);

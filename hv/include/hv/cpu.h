@@ -69,7 +69,7 @@ DEFINE_READ_CR(4)
 #undef DEFINE_READ_CR
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
-static inline void cpu_halt_forever(void)
+__attribute__((noreturn)) static inline void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");

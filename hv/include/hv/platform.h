@@ -19,4 +19,21 @@ void platform_free(void *data);
 enum hv_status platform_start_image(const char *path, void *data, size_t size, const char *args,
 				    uint64_t *exit_status);
 
+/* Pages that survive ExitBootServices and that the OS never uses
+ * (EfiReservedMemoryType); physical = virtual. Never freed. */
+enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys);
+
+/* Highest physical address (exclusive) in the firmware's memory map. */
+uint64_t platform_memory_top(void);
+
+/* Size in bytes of the hypervisor's own loaded image. */
+uint64_t platform_image_size(void);
+
+/* Copies the hypervisor's loaded image to dest (platform_image_size()
+ * bytes) and relocates the copy for its new address, so that it runs there
+ * on its own: the host code runs from this copy, which no firmware knows
+ * of and so never relocates (SetVirtualAddressMap) nor frees. Returns the
+ * distance from the original: copy address = original address + *delta. */
+enum hv_status platform_copy_image(void *dest, int64_t *delta);
+
 #endif

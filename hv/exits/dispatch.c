@@ -1,0 +1,111 @@
+/* The VM-exit dispatcher: one table indexed by basic exit reason
+ * (exit_reasons.h), called from vmx_entry.asm with the guest's GPRs. */
+#include "exit_reasons.h"
+
+#include "../lib/log.h"
+#include "../lib/serial.h"
+#include "../vmx/vmx_errors.h"
+#include "../vmx/vmx_ops.h"
+#include "exits.h"
+
+#include <hv/cpu.h>
+#include <stddef.h>
+
+static const char *const exit_reason_names[EXIT_REASON_MAX] = {
+#define X(n, name, handler) [n] = #name,
+	EXIT_REASON_LIST(X)
+#undef X
+};
+
+static exit_handler *const exit_handlers[EXIT_REASON_MAX] = {
+#define X(n, name, handler) [n] = handler,
+	EXIT_REASON_LIST(X)
+#undef X
+};
+
+const char *exit_reason_name(unsigned reason)
+{
+	return reason < EXIT_REASON_MAX && exit_reason_names[reason] ? exit_reason_names[reason] : "unknown";
+}
+
+/* Exits the table has no handler for: say which, dump, stop the guest. */
+static enum exit_action handle_unexpected(struct exit_ctx *ctx)
+{
+	log_printf("unexpected VM exit: reason %u (%s), qualification 0x%llx\n", ctx->reason,
+		   exit_reason_name(ctx->reason), (unsigned long long)ctx->qualification);
+	return EXIT_STOP;
+}
+
+_Noreturn static void stop_guest(struct exit_ctx *ctx)
+{
+	dump_guest_state(ctx);
+	ctx->vcpu->stopped = true;
+	log_printf("guest stopped on CPU %u after %llu exits: this CPU halts\n", ctx->vcpu->index,
+		   (unsigned long long)ctx->vcpu->exits);
+	serial_drain();
+	cpu_halt_forever();
+}
+
+/* SDM Vol. 3C §27.8: a VM entry that fails after loading guest state
+ * exits with bit 31 of the exit reason set. */
+_Noreturn static void entry_failed(struct exit_ctx *ctx, uint32_t full_reason)
+{
+	static const char *const why[] = { [33] = "invalid guest state", [34] = "MSR loading",
+					   [41] = "machine-check event" };
+	unsigned basic = full_reason & 0xffff;
+	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic,
+		   basic < 42 && why[basic] ? why[basic] : "unknown", (unsigned long long)ctx->qualification);
+	stop_guest(ctx);
+}
+
+void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs);
+void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs)
+{
+	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	struct exit_ctx ctx = {
+		.vcpu = v,
+		.regs = regs,
+		.reason = full_reason & 0xffff,
+		.qualification = vmcs_read(VMCS_EXIT_QUALIFICATION),
+	};
+	v->exits++;
+	if (full_reason & (1u << 31))
+		entry_failed(&ctx, full_reason);
+	if (ctx.reason < EXIT_REASON_MAX)
+		v->exit_reason_counts[ctx.reason]++;
+	exit_handler *handler = ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : NULL;
+	enum exit_action action = handler ? handler(&ctx) : handle_unexpected(&ctx);
+	switch (action) {
+	case EXIT_SKIP_INSTRUCTION: {
+		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
+		vmcs_write(VMCS_GUEST_RIP, rip);
+		/* The instruction completed: blocking by STI or MOV SS ends
+		 * (SDM Vol. 3C §25.4.2), and a single-step trap would be due;
+		 * we clear the blocking bits so the next entry is consistent. */
+		uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+		if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+				   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+		break;
+	}
+	case EXIT_RESUME:
+		break;
+	case EXIT_STOP:
+		stop_guest(&ctx);
+	}
+	deliver_pending_events(&ctx);
+}
+
+_Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags);
+_Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags)
+{
+	if (rflags & 1) {
+		log_printf("VMRESUME failed: VMfailInvalid (no current VMCS) on CPU %u\n", v->index);
+	} else {
+		uint64_t err = vmcs_read(VMCS_VM_INSTRUCTION_ERROR);
+		log_printf("VMRESUME failed on CPU %u: VM-instruction error %llu: %s\n", v->index,
+			   (unsigned long long)err, vmx_instruction_error_text(err));
+	}
+	struct exit_ctx ctx = { .vcpu = v };
+	stop_guest(&ctx);
+}

@@ -1,0 +1,44 @@
+/* EPT violations and misconfigurations (exit reasons 48, 49).
+ * The whole physical address space is identity-mapped except the
+ * hypervisor's own memory, which has no access at all. A guest touching it
+ * gets #GP(0), as if the access were not allowed by the platform: the
+ * hypervisor keeps running, counts it, and logs the first few. */
+#include "../lib/log.h"
+#include "../vmx/vmx_ops.h"
+#include "exits.h"
+
+#define EPT_VIOLATIONS_LOGGED 8
+
+enum exit_action handle_ept_violation(struct exit_ctx *ctx)
+{
+	struct ept_violation e = decode_ept_violation(ctx->qualification);
+	uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+	struct vcpu *v = ctx->vcpu;
+	struct hv *hv = v->hv;
+	bool ours = gpa >= hv->arena_base && gpa < hv->arena_base + hv->arena_size;
+	if (++v->ept_violations <= EPT_VIOLATIONS_LOGGED)
+		log_printf("EPT violation: GPA 0x%llx linear 0x%llx (%s) %s%s%s, entry allowed %s%s%s%s at RIP 0x%llx: %s\n",
+			   (unsigned long long)gpa,
+			   (unsigned long long)(e.linear_address_valid ? vmcs_read(VMCS_GUEST_LINEAR_ADDRESS) : 0),
+			   !e.linear_address_valid ? "no linear address" : e.during_translation ? "guest page walk" : "access",
+			   e.read ? "read" : "", e.write ? "write" : "", e.fetch ? "fetch" : "",
+			   e.readable ? "r" : "-", e.writable ? "w" : "-", e.executable ? "x" : "-",
+			   ctx->qualification & (1u << 12) ? " (NMI unblocked by IRET)" : "",
+			   (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+			   ours ? "hypervisor memory, #GP(0) to the guest" : "outside the mapped space, #GP(0) to the guest");
+	/* SDM Vol. 3C §28.2.3: if the violation interrupted an IRET that
+	 * unblocked NMIs, blocking must be restored before re-entry. */
+	if (e.nmi_unblocking_due_to_iret && !(vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE) | INTERRUPTIBILITY_NMI);
+	inject_gp0(ctx);
+	return EXIT_RESUME;
+}
+
+/* A misconfigured EPT entry is our bug, never the guest's. */
+enum exit_action handle_ept_misconfig(struct exit_ctx *ctx)
+{
+	log_printf("EPT misconfiguration at GPA 0x%llx: the hypervisor's EPT tables are wrong\n",
+		   (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS));
+	return EXIT_STOP;
+}

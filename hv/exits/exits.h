@@ -1,0 +1,72 @@
+/* What every exit handler sees and may do. */
+#ifndef HV_EXITS_H
+#define HV_EXITS_H
+
+#include "../vmx/vcpu.h"
+#include "decode.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum exit_action {
+	EXIT_RESUME,           /* re-enter the guest at the same RIP */
+	EXIT_SKIP_INSTRUCTION, /* the exiting instruction is done: advance RIP */
+	EXIT_STOP,             /* the guest cannot go on: dump state, stop this CPU */
+};
+
+struct exit_ctx {
+	struct vcpu *vcpu;
+	struct guest_regs *regs;
+	unsigned reason;          /* basic exit reason */
+	uint64_t qualification;
+	bool event_injected;      /* the handler set the VM-entry interruption info */
+};
+
+typedef enum exit_action exit_handler(struct exit_ctx *ctx);
+
+/* Guest GPR by its instruction encoding number (0 RAX .. 15 R15; 4 is RSP,
+ * which lives in the VMCS). */
+uint64_t guest_gpr_read(struct exit_ctx *ctx, unsigned gpr);
+void guest_gpr_write(struct exit_ctx *ctx, unsigned gpr, uint64_t value);
+/* Current privilege level of the guest: SS.DPL (SDM Vol. 3C §28.3.1.5). */
+unsigned guest_cpl(void);
+
+/* Event injection on the next VM entry (SDM Vol. 3C §27.6). */
+void inject_exception(struct exit_ctx *ctx, uint8_t vector, bool has_error_code, uint32_t error_code);
+void inject_ud(struct exit_ctx *ctx);
+void inject_gp0(struct exit_ctx *ctx);
+
+/* Register dump of the guest (VMCS and GPRs) on the hypervisor's log. */
+void dump_guest_state(struct exit_ctx *ctx);
+
+#define DECLARE_HANDLER(name) exit_handler name;
+DECLARE_HANDLER(handle_exception_nmi)
+DECLARE_HANDLER(handle_external_interrupt)
+DECLARE_HANDLER(handle_triple_fault)
+DECLARE_HANDLER(handle_init)
+DECLARE_HANDLER(handle_sipi)
+DECLARE_HANDLER(handle_interrupt_window)
+DECLARE_HANDLER(handle_nmi_window)
+DECLARE_HANDLER(handle_cpuid)
+DECLARE_HANDLER(handle_getsec)
+DECLARE_HANDLER(handle_invd)
+DECLARE_HANDLER(handle_vmcall)
+DECLARE_HANDLER(handle_vmx_instruction)
+DECLARE_HANDLER(handle_cr_access)
+DECLARE_HANDLER(handle_rdmsr)
+DECLARE_HANDLER(handle_wrmsr)
+DECLARE_HANDLER(handle_ept_violation)
+DECLARE_HANDLER(handle_ept_misconfig)
+DECLARE_HANDLER(handle_xsetbv)
+#undef DECLARE_HANDLER
+
+/* Interrupt and NMI delivery to the guest (interrupt.c), run before every
+ * VM entry: reinjects an event whose delivery the exit interrupted, then
+ * delivers pending external interrupts/NMIs or opens the matching window. */
+void deliver_pending_events(struct exit_ctx *ctx);
+
+/* Processor-based control bits that dispatch and interrupt.c toggle. */
+#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
+#define PROC_NMI_WINDOW_EXITING (1u << 22)
+
+#endif

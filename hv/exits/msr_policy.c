@@ -1,0 +1,32 @@
+#include "msr_policy.h"
+
+#include <hv/msr.h>
+
+enum msr_policy msr_policy(uint32_t index)
+{
+	if (index == MSR_IA32_FEATURE_CONTROL)
+		return MSR_FEATURE_CONTROL_VIEW;
+	if (index >= MSR_IA32_VMX_BASIC && index <= MSR_IA32_VMX_VMFUNC)
+		return MSR_VMX_CAPABILITY;
+	if (index <= 0x1fff || (index >= 0xc0000000u && index <= 0xc0001fffu))
+		return MSR_PASS_THROUGH;
+	return MSR_OUTSIDE_BITMAP;
+}
+
+/* Layout: read bitmap for 0x0-0x1fff at byte 0, read for
+ * 0xc0000000-0xc0001fff at 1024, write low at 2048, write high at 3072. */
+void msr_bitmap_build(uint8_t bitmap[4096])
+{
+	for (unsigned i = 0; i < 4096; i++)
+		bitmap[i] = 0;
+	for (uint32_t low = 0; low <= 0x1fff; low++) {
+		uint32_t msrs[2] = { low, 0xc0000000u + low };
+		for (unsigned h = 0; h < 2; h++) {
+			if (msr_policy(msrs[h]) == MSR_PASS_THROUGH)
+				continue;
+			unsigned byte = h * 1024 + low / 8, bit = low % 8;
+			bitmap[byte] |= (uint8_t)(1u << bit);        /* read */
+			bitmap[byte + 2048] |= (uint8_t)(1u << bit); /* write */
+		}
+	}
+}

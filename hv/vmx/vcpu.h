@@ -1,0 +1,90 @@
+/* Per-CPU and global hypervisor state. Everything here lives in the
+ * hypervisor arena (EfiReservedMemoryType, hidden from the guest by EPT);
+ * the host code reaches it through the pointer stored at the top of the
+ * host stack (exit stub) or GS base (host exception/NMI stubs). */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include "../ept/ept.h"
+#include "../lib/config.h"
+#include "vmx_caps.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Guest GPRs as vmx_entry.asm pushes them (RSP and RIP live in the VMCS). */
+struct guest_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t pad; /* keeps the host stack 16-byte aligned at the C call */
+};
+_Static_assert(sizeof(struct guest_regs) == 128, "vmx_entry.asm pushes 16 quadwords");
+_Static_assert(offsetof(struct guest_regs, rax) == 112, "vmx_entry.asm push order");
+
+#define HOST_STACK_SIZE (8 * 4096)
+#define HOST_GDT_ENTRIES 8
+#define HOST_SELECTOR_CS 0x08
+#define HOST_SELECTOR_DS 0x10
+#define HOST_SELECTOR_TR 0x18 /* 16-byte TSS descriptor: entries 3 and 4 */
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t offset_low, selector;
+	uint8_t ist, type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_high, reserved;
+};
+
+struct hv;
+
+struct vcpu {
+	/* Page-aligned regions first (the struct itself is page aligned). */
+	uint8_t vmxon_region[4096];
+	uint8_t vmcs_region[4096];
+	uint8_t msr_bitmap[4096];
+	uint8_t host_stack[HOST_STACK_SIZE];
+	uint8_t host_exception_stack[4096]; /* IST1: double fault, NMI, #MC */
+	struct idt_gate host_idt[256];
+	uint64_t host_gdt[HOST_GDT_ENTRIES];
+	struct tss64 host_tss;
+
+	struct hv *hv;
+	unsigned index;
+	uint32_t apic_id;
+	uint64_t vmxon_phys, vmcs_phys;
+	volatile uint8_t host_nmi_pending; /* set by the host NMI stub through HOST_GS_BASE */
+	bool guest_nmi_pending;
+	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
+	uint64_t exits;                     /* total VM exits on this CPU */
+	uint64_t exit_reason_counts[80];
+	uint64_t ept_violations;
+	bool stopped;
+} __attribute__((aligned(4096)));
+
+
+#define HV_MAX_CPUS 64
+
+struct hv {
+	struct hv_config config;
+	struct vmx_msr_snapshot msrs;
+	struct vmx_caps caps;
+	unsigned maxphyaddr;
+	struct ept ept;
+	uint64_t eptp;
+	uint64_t host_cr3;
+	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
+	uint64_t image_copy_base, image_copy_size;
+	unsigned cpu_count;
+	struct vcpu *vcpus[HV_MAX_CPUS];
+};
+
+#endif

@@ -1,0 +1,136 @@
+/* Start-up of the hypervisor proper: one reserved arena for everything the
+ * host owns, a relocated copy of our image for the host code, host page
+ * tables, the EPT identity map with the arena hidden, then VMX on this
+ * processor. */
+#include "virtualize.h"
+
+#include "../ept/ept.h"
+#include "../ept/mtrr.h"
+#include "../lib/log.h"
+#include "host.h"
+#include "vmx_setup.h"
+
+#include <hv/cpu.h>
+#include <hv/msr.h>
+#include <hv/platform.h>
+
+extern char vmx_exit_stub[], host_exception_stubs[];
+
+#define PAGES(bytes) (((bytes) + 4095) / 4096)
+
+static void read_mtrrs(struct mtrr_snapshot *m, unsigned maxphyaddr)
+{
+	*m = (struct mtrr_snapshot){ 0 };
+	m->maxphyaddr = maxphyaddr;
+	/* CPUID.1:EDX.MTRR[12]: without MTRRs everything is UC-less WB... the
+	 * SDM leaves it to the platform; treat the map as write-back. */
+	if (!(cpuid(1).edx & (1u << 12))) {
+		m->def_type = (1u << 11) | MEM_WB;
+		return;
+	}
+	m->mtrrcap = rdmsr(MSR_IA32_MTRRCAP);
+	m->def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
+	if (m->mtrrcap & (1u << 8)) {
+		static const uint32_t fixed_msrs[11] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a,
+							 0x26b, 0x26c, 0x26d, 0x26e, 0x26f };
+		for (unsigned i = 0; i < 11; i++)
+			m->fixed[i] = rdmsr(fixed_msrs[i]);
+	}
+	unsigned vcnt = m->mtrrcap & 0xff;
+	for (unsigned i = 0; i < vcnt && i < MTRR_MAX_VAR; i++) {
+		m->var_base[i] = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
+		m->var_mask[i] = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1);
+	}
+}
+
+/* EPT page allocator over the arena; physical = virtual here. */
+static void *ept_alloc_page(void *ctx) { return arena_alloc_pages(ctx, 1); }
+static uint64_t ept_virt_to_phys(void *ctx, const void *virt) { (void)ctx; return (uint64_t)(uintptr_t)virt; }
+static void *ept_phys_to_virt(void *ctx, uint64_t phys) { (void)ctx; return (void *)(uintptr_t)phys; }
+
+enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
+			     const struct vmx_caps *caps)
+{
+	unsigned maxphyaddr = cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
+	uint64_t memory_top = platform_memory_top();
+	/* The EPT covers the whole physical address space with 1 GB pages
+	 * when the CPU has them (bounded at 64 TB, 64 PDPT pages); with 2 MB
+	 * pages only, RAM and MMIO as far as the memory map and 4 GB go. */
+	uint64_t top;
+	if (caps->ept_1gb)
+		top = 1ull << (maxphyaddr < 46 ? maxphyaddr : 46);
+	else
+		top = ((memory_top > (4ull << 30) ? memory_top : (4ull << 30)) + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	uint64_t top_gb = top >> 30;
+	bool host_1gb = cpuid(0x80000001).edx & (1u << 26);
+	uint64_t host_top = host_1gb ? top : (top < (64ull << 30) ? top : (64ull << 30));
+	uint64_t image_size = platform_image_size();
+	uint64_t pages = 1024 + PAGES(sizeof(struct hv)) + PAGES(image_size) + PAGES(sizeof(struct vcpu)) +
+			 (caps->ept_1gb ? top_gb / 512 + 8 : top_gb) + (host_1gb ? top_gb / 512 + 1 : host_top >> 30);
+	uint64_t arena;
+	if (platform_alloc_reserved(pages, &arena) != HV_OK) {
+		log_printf("cannot allocate %llu KB of reserved memory for the hypervisor\n",
+			   (unsigned long long)(pages * 4));
+		return HV_ERR_NO_MEMORY;
+	}
+	struct hv tmp = { .arena_base = arena, .arena_size = pages * 4096 };
+	struct hv *hv = arena_alloc_pages(&tmp, PAGES(sizeof(struct hv)));
+	*hv = tmp;
+	hv->config = *config;
+	hv->msrs = *msrs;
+	hv->caps = *caps;
+	hv->maxphyaddr = maxphyaddr;
+
+	/* The host code: a relocated copy of this image, made with no
+	 * screen mirror (the host must never call the firmware). */
+	void *copy = arena_alloc_pages(hv, PAGES(image_size));
+	int64_t delta;
+	log_mirror_fn *mirror = log_get_mirror();
+	log_set_mirror(NULL);
+	enum hv_status st = platform_copy_image(copy, &delta);
+	log_set_mirror(mirror);
+	if (st != HV_OK) {
+		log_printf("cannot relocate the hypervisor image copy (%s)\n", hv_status_text(st));
+		return st;
+	}
+	hv->image_copy_base = (uint64_t)(uintptr_t)copy;
+	hv->image_copy_size = image_size;
+
+	if ((st = host_build_page_tables(hv, host_top)) != HV_OK) {
+		log_printf("cannot build the host page tables: %s\n", hv_status_text(st));
+		return st;
+	}
+	struct mtrr_snapshot mtrrs;
+	read_mtrrs(&mtrrs, maxphyaddr);
+	struct ept_ops ops = { ept_alloc_page, ept_virt_to_phys, ept_phys_to_virt, hv };
+	if (ept_build_identity(&hv->ept, &ops, &mtrrs, top, caps->ept_1gb) != 0 ||
+	    ept_set_permissions(&hv->ept, hv->arena_base, hv->arena_size, 0) != 0) {
+		log_printf("cannot build the EPT: the arena is too small\n");
+		return HV_ERR_NO_MEMORY;
+	}
+	hv->eptp = ept_pointer(&hv->ept, false);
+	log_printf("memory: MAXPHYADDR %u, memory map top 0x%llx; EPT identity map of %llu GB with %s pages, %u tables; "
+		   "hypervisor arena 0x%llx-0x%llx (%llu KB) hidden from the guest\n",
+		   maxphyaddr, (unsigned long long)memory_top, (unsigned long long)top_gb, caps->ept_1gb ? "1 GB" : "2 MB",
+		   hv->ept.tables, (unsigned long long)hv->arena_base, (unsigned long long)(hv->arena_base + hv->arena_size),
+		   (unsigned long long)(hv->arena_size / 1024));
+
+	struct vcpu *v = arena_alloc_pages(hv, PAGES(sizeof(struct vcpu)));
+	if (!v) {
+		log_printf("arena exhausted before the per-CPU state\n");
+		return HV_ERR_NO_MEMORY;
+	}
+	v->hv = hv;
+	v->index = 0;
+	v->apic_id = cpuid(1).ebx >> 24;
+	hv->vcpus[0] = v;
+	hv->cpu_count = 1;
+	host_build_tables(v, (uint64_t)(uintptr_t)host_exception_stubs + (uint64_t)delta);
+	/* Once launched we are the guest, and the arena is out of reach:
+	 * keep what we still want to print in locals. */
+	unsigned index = v->index, apic_id = v->apic_id;
+	st = vmx_virtualize_this_cpu(v, (uint64_t)(uintptr_t)vmx_exit_stub + (uint64_t)delta);
+	if (st == HV_OK)
+		log_printf("CPU %u (APIC ID %u) runs as a guest in VMX non-root mode\n", index, apic_id);
+	return st;
+}

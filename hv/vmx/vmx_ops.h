@@ -1,0 +1,82 @@
+/* VMX instructions (SDM Vol. 3C, Chapter 31) as inline wrappers. Each
+ * returns the VMX status: VMsucceed, VMfailInvalid (CF=1: no current VMCS)
+ * or VMfailValid (ZF=1: the VM-instruction error field says why). */
+#ifndef HV_VMX_OPS_H
+#define HV_VMX_OPS_H
+
+#include "vmcs_fields.h"
+
+#include <stdint.h>
+
+enum vmx_result { VMX_SUCCEED = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
+
+#define VMX_RESULT_FROM_FLAGS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_SUCCEED)
+
+static inline enum vmx_result vmxon(uint64_t phys)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmxon %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(phys) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+static inline enum vmx_result vmclear(uint64_t phys)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmclear %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(phys) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+static inline enum vmx_result vmptrld(uint64_t phys)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmptrld %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(phys) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+static inline enum vmx_result vmwrite_encoding(uint32_t encoding, uint64_t value)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmwrite %3, %2" : "=@ccc"(cf), "=@ccz"(zf) : "r"((uint64_t)encoding), "rm"(value) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+static inline uint64_t vmread_encoding(uint32_t encoding)
+{
+	uint64_t v = 0;
+	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"((uint64_t)encoding) : "cc");
+	return v;
+}
+
+/* Field access by name from the one table of encodings. */
+static inline uint64_t vmcs_read(enum vmcs_field f) { return vmread_encoding(vmcs_field_table[f].encoding); }
+static inline enum vmx_result vmcs_write(enum vmcs_field f, uint64_t v)
+{
+	return vmwrite_encoding(vmcs_field_table[f].encoding, v);
+}
+
+struct invept_descriptor {
+	uint64_t eptp, reserved;
+};
+struct invvpid_descriptor {
+	uint64_t vpid, linear_address;
+};
+enum { INVEPT_SINGLE_CONTEXT = 1, INVEPT_ALL_CONTEXT = 2 };
+enum { INVVPID_ADDRESS = 0, INVVPID_SINGLE_CONTEXT = 1, INVVPID_ALL_CONTEXT = 2 };
+
+static inline enum vmx_result invept(uint64_t type, uint64_t eptp)
+{
+	struct invept_descriptor d = { eptp, 0 };
+	uint8_t cf, zf;
+	__asm__ volatile("invept %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(d), "r"(type) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+static inline enum vmx_result invvpid(uint64_t type, uint16_t vpid, uint64_t address)
+{
+	struct invvpid_descriptor d = { vpid, address };
+	uint8_t cf, zf;
+	__asm__ volatile("invvpid %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(d), "r"(type) : "memory");
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
+#endif

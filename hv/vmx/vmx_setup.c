@@ -1,0 +1,112 @@
+/* Turning VMX on for this processor and launching it, in place, as a
+ * guest (SDM Vol. 3C §24.7 "Enabling and entering VMX operation", §25.11.3
+ * "Initializing a VMCS"). */
+#include "vmx_setup.h"
+
+#include "../exits/msr_policy.h"
+#include "../lib/log.h"
+#include "entry_checks.h"
+#include "vmcs_compose.h"
+#include "vmx_errors.h"
+#include "vmx_ops.h"
+
+#include <hv/cpu.h>
+
+#define CR4_VMXE (1ull << 13)
+
+enum vmx_result vmx_launch_in_place(uint64_t guest_rsp_encoding, uint64_t guest_rip_encoding);
+
+static void report_vmfail(const char *what, enum vmx_result r)
+{
+	if (r == VMX_FAIL_INVALID) {
+		log_printf("%s failed: VMfailInvalid (no valid current VMCS / bad region)\n", what);
+	} else {
+		uint64_t err = vmcs_read(VMCS_VM_INSTRUCTION_ERROR);
+		log_printf("%s failed: VM-instruction error %llu: %s\n", what, (unsigned long long)err,
+			   vmx_instruction_error_text(err));
+	}
+}
+
+/* Writes every composed field; a failure names the field. */
+static enum hv_status write_image(const struct vmcs_image *img)
+{
+	for (unsigned f = 0; f < VMCS_FIELD_COUNT; f++) {
+		if (!img->set[f])
+			continue;
+		enum vmx_result r = vmcs_write((enum vmcs_field)f, img->value[f]);
+		if (r != VMX_SUCCEED) {
+			log_printf("VMWRITE %s (0x%04x) = 0x%llx: ", vmcs_field_table[f].name, vmcs_field_table[f].encoding,
+				   (unsigned long long)img->value[f]);
+			report_vmfail("VMWRITE", r);
+			return HV_ERR_VMX;
+		}
+	}
+	return HV_OK;
+}
+
+enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
+{
+	struct hv *hv = v->hv;
+	struct launch_state ls;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(ls.rflags)::"memory");
+	ls.guest_cr0_view = read_cr0();
+	ls.guest_cr4_view = read_cr4();
+	ls.host_rip = host_rip;
+	/* VMXON needs CR0/CR4 within the fixed bits and CR4.VMXE (SDM Vol. 3C
+	 * §24.8); the guest keeps seeing its own values via the shadows. */
+	ls.cr0 = vmx_fix_cr0(&hv->msrs, ls.guest_cr0_view, false);
+	ls.cr4 = vmx_fix_cr4(&hv->msrs, ls.guest_cr4_view) | CR4_VMXE;
+	write_cr0(ls.cr0);
+	write_cr4(ls.cr4);
+
+	*(uint32_t *)v->vmxon_region = hv->caps.revision_id;
+	*(uint32_t *)v->vmcs_region = hv->caps.revision_id;
+	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
+	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
+	msr_bitmap_build(v->msr_bitmap);
+
+	enum hv_status st = HV_ERR_VMX;
+	enum vmx_result r = vmxon(v->vmxon_phys);
+	if (r != VMX_SUCCEED) {
+		log_printf("VMXON failed on CPU %u (%s)\n", v->index,
+			   r == VMX_FAIL_INVALID ? "VMfailInvalid: bad VMXON region or CR0/CR4" : "VMfailValid");
+		goto undo_cr;
+	}
+	if ((r = vmclear(v->vmcs_phys)) != VMX_SUCCEED || (r = vmptrld(v->vmcs_phys)) != VMX_SUCCEED) {
+		report_vmfail("VMCLEAR/VMPTRLD", r);
+		goto vmxoff;
+	}
+	static struct vmcs_image img; /* 2 KB+: not on the firmware's stack */
+	char why[160];
+	st = vmcs_compose(&img, v, &ls, why, sizeof(why));
+	if (st != HV_OK) {
+		log_printf("cannot virtualize CPU %u: %s\n", v->index, why);
+		goto vmxoff;
+	}
+	struct entry_check_env env = { .msrs = &hv->msrs, .maxphyaddr = hv->maxphyaddr };
+	const char *failed = vmentry_check(&img, &env, why, sizeof(why));
+	if (failed) {
+		log_printf("VM-entry check failed on CPU %u: %s\n", v->index, failed);
+		st = HV_ERR_INVALID;
+		goto vmxoff;
+	}
+	if ((st = write_image(&img)) != HV_OK)
+		goto vmxoff;
+	invept(INVEPT_ALL_CONTEXT, 0);
+	invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+	log_printf("CPU %u: VMXON, VMCS loaded and checked; VMLAUNCH\n", v->index);
+	r = vmx_launch_in_place(vmcs_field_table[VMCS_GUEST_RSP].encoding, vmcs_field_table[VMCS_GUEST_RIP].encoding);
+	if (r == VMX_SUCCEED) {
+		/* We are the guest now; RFLAGS (IF included) came from the VMCS. */
+		return HV_OK;
+	}
+	report_vmfail("VMLAUNCH", r);
+	st = HV_ERR_VMX;
+vmxoff:
+	__asm__ volatile("vmxoff" ::: "cc", "memory");
+undo_cr:
+	write_cr4(ls.guest_cr4_view);
+	write_cr0(ls.guest_cr0_view);
+	__asm__ volatile("push %0; popfq" ::"r"(ls.rflags) : "memory", "cc");
+	return st;
+}

@@ -1,0 +1,29 @@
+#include "hv/vmx/vmcs_fields.h"
+#include "unit.h"
+
+int main(void)
+{
+	/* SDM Vol. 3C §25.11.2: encoding bits 14:13 are the width, bit 0 the
+	 * access type (0 = full); bits 11:10 the type (control, read-only,
+	 * guest, host). Every declared width must match its encoding, every
+	 * encoding must be unique and use full access. */
+	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++) {
+		const struct vmcs_field_info *f = &vmcs_field_table[i];
+		unsigned enc_width = (f->encoding >> 13) & 3;
+		if (enc_width != (unsigned)f->width)
+			fprintf(stderr, "%s: encoding 0x%x says width %u, table says %u\n", f->name, f->encoding,
+				enc_width, f->width);
+		CHECK(enc_width == (unsigned)f->width);
+		CHECK((f->encoding & 1) == 0);
+		CHECK((f->encoding & 0xffff8000u) == 0);
+		for (unsigned j = 0; j < i; j++)
+			CHECK(vmcs_field_table[j].encoding != f->encoding);
+		CHECK(f->name && !strncmp(f->name, "VMCS_", 5));
+	}
+	/* Guest fields have type 2, host fields type 3 (bits 11:10). */
+	CHECK_EQ_U64((vmcs_field_table[VMCS_GUEST_CR0].encoding >> 10) & 3, 2);
+	CHECK_EQ_U64((vmcs_field_table[VMCS_HOST_RIP].encoding >> 10) & 3, 3);
+	CHECK_EQ_U64((vmcs_field_table[VMCS_EXIT_REASON].encoding >> 10) & 3, 1);
+	CHECK_EQ_U64(vmcs_field_table[VMCS_EPT_POINTER].encoding, 0x201a);
+	return unit_finish("test_vmcs_fields");
+}
