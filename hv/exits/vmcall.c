@@ -2,6 +2,7 @@
  * learn of us (hypercall.h). */
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
+#include "exit_stats.h"
 #include "hypercall.h"
 
 static uint32_t sig_word(unsigned i)
@@ -59,6 +60,10 @@ enum exit_action handle_vmcall(struct exit_ctx *ctx)
 	case HV_CALL_VERSION:
 		r->rbx = HV_INTERFACE_VERSION;
 		r->rcx = hv_version();
+		r->rax = 0;
+		break;
+	case HV_CALL_PRINT_STATS:
+		exit_stats_print(ctx->vcpu);
 		r->rax = 0;
 		break;
 	default:

@@ -65,7 +65,7 @@ struct vcpu {
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint64_t exits;                     /* total VM exits on this CPU */
-	uint64_t exit_reason_counts[80];
+	uint64_t exit_reason_counts[70]; /* EXIT_REASON_MAX */
 	uint64_t ept_violations;
 	bool stopped;
 } __attribute__((aligned(4096)));

@@ -51,7 +51,7 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t wanted, uint32_t *missin
 
 /* CR0/CR4 as VMX requires them (SDM Vol. 3D §A.7, §A.8): bits set in FIXED0
  * must be 1, bits clear in FIXED1 must be 0. unrestricted relaxes CR0.PE
- * and CR0.PG (SDM Vol. 3C §26.3.1.1) for the guest. */
+ * and CR0.PG (SDM Vol. 3C §27.3.1.1, Dec 2022 ed.) for the guest. */
 uint64_t vmx_fix_cr0(const struct vmx_msr_snapshot *msrs, uint64_t cr0, bool unrestricted);
 uint64_t vmx_fix_cr4(const struct vmx_msr_snapshot *msrs, uint64_t cr4);
 
