@@ -159,6 +159,15 @@ enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys)
 	return HV_OK;
 }
 
+uint64_t platform_tsc_hz(void)
+{
+	uint64_t t0, t1;
+	__asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t0)::"rdx");
+	uefi_call_wrapper(BS->Stall, 1, 20000); /* 20 ms */
+	__asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t1)::"rdx");
+	return (t1 - t0) * 50;
+}
+
 uint64_t platform_memory_top(void)
 {
 	UINTN entries, key, desc_size;

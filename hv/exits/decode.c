@@ -41,3 +41,14 @@ struct ept_violation decode_ept_violation(uint64_t q)
 		.nmi_unblocking_due_to_iret = q & (1u << 12),
 	};
 }
+
+struct io_access decode_io_access(uint64_t q)
+{
+	return (struct io_access){
+		.size = (unsigned)(q & 7) + 1,
+		.in = (q >> 3) & 1,
+		.string = (q >> 4) & 1,
+		.rep = (q >> 5) & 1,
+		.port = (uint16_t)(q >> 16),
+	};
+}

@@ -52,6 +52,15 @@ struct ept_violation {
 };
 struct ept_violation decode_ept_violation(uint64_t qualification);
 
+/* I/O instruction (SDM Vol. 3C Table 28-5). */
+struct io_access {
+	unsigned size; /* 1, 2 or 4 bytes */
+	bool in;       /* IN/INS; else OUT/OUTS */
+	bool string, rep;
+	uint16_t port;
+};
+struct io_access decode_io_access(uint64_t qualification);
+
 /* Guest activity-state and interruptibility bits (SDM Vol. 3C §25.4.2). */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)

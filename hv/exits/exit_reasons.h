@@ -37,7 +37,7 @@
 	X(27, VMXON, handle_vmx_instruction)                                    \
 	X(28, CR_ACCESS, handle_cr_access)                                      \
 	X(29, DR_ACCESS, NULL)                                                  \
-	X(30, IO_INSTRUCTION, NULL)                                             \
+	X(30, IO_INSTRUCTION, handle_io_instruction)                                             \
 	X(31, RDMSR, handle_rdmsr)                                              \
 	X(32, WRMSR, handle_wrmsr)                                              \
 	X(33, ENTRY_FAILURE_GUEST_STATE, NULL)                                  \
@@ -56,7 +56,7 @@
 	X(49, EPT_MISCONFIG, handle_ept_misconfig)                              \
 	X(50, INVEPT, handle_vmx_instruction)                                   \
 	X(51, RDTSCP, NULL)                                                     \
-	X(52, PREEMPTION_TIMER, NULL)                                           \
+	X(52, PREEMPTION_TIMER, handle_preemption_timer)                                           \
 	X(53, INVVPID, handle_vmx_instruction)                                  \
 	X(54, WBINVD, NULL)                                                     \
 	X(55, XSETBV, handle_xsetbv)                                            \

@@ -58,6 +58,8 @@ DECLARE_HANDLER(handle_wrmsr)
 DECLARE_HANDLER(handle_ept_violation)
 DECLARE_HANDLER(handle_ept_misconfig)
 DECLARE_HANDLER(handle_xsetbv)
+DECLARE_HANDLER(handle_io_instruction)
+DECLARE_HANDLER(handle_preemption_timer)
 #undef DECLARE_HANDLER
 
 /* Interrupt and NMI delivery to the guest (interrupt.c), run before every

@@ -102,6 +102,11 @@ static const char *apply(struct hv_config *cfg, const char *key, size_t klen, co
 			return cfg->on_triple_fault_reset = str_eq(val, vlen, "reset"), NULL;
 		return "expected reset or halt";
 	}
+	if (str_eq(key, klen, "stats_interval_ms")) {
+		if (parse_uint(val, vlen, 86400000u, &u))
+			return cfg->stats_interval_ms = (uint32_t)u, NULL;
+		return "expected milliseconds, 0 (off) to 86400000";
+	}
 	if (str_eq(key, klen, "guest_args"))
 		return copy_string(cfg->guest_args, sizeof(cfg->guest_args), val, vlen) ? NULL : "too long";
 	size_t n = fmt_format(why, why_cap, "unknown key '");
@@ -123,6 +128,7 @@ void config_defaults(struct hv_config *cfg)
 	cfg->guest_args[0] = '\0';
 	cfg->exception_bitmap = 0;
 	cfg->on_triple_fault_reset = true;
+	cfg->stats_interval_ms = 0;
 }
 
 static void add_error(struct config_result *res, unsigned line, const char *problem)

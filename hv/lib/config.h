@@ -27,6 +27,7 @@ struct hv_config {
 	char guest_args[CONFIG_ARGS_MAX]; /* guest_args = load options */
 	uint32_t exception_bitmap;    /* exception_bitmap = 0x...: vectors that exit */
 	bool on_triple_fault_reset;   /* on_triple_fault = reset|halt */
+	uint32_t stats_interval_ms;   /* stats_interval_ms = N: print statistics every N ms of guest time (0 = off) */
 };
 
 struct config_error {

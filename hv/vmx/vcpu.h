@@ -51,6 +51,7 @@ struct vcpu {
 	uint8_t vmxon_region[4096];
 	uint8_t vmcs_region[4096];
 	uint8_t msr_bitmap[4096];
+	uint8_t io_bitmaps[8192];           /* A then B */
 	uint8_t host_stack[HOST_STACK_SIZE];
 	uint8_t host_exception_stack[4096]; /* IST1: double fault, NMI, #MC */
 	struct idt_gate host_idt[256];
@@ -80,6 +81,8 @@ struct hv {
 	unsigned maxphyaddr;
 	struct ept ept;
 	uint64_t eptp;
+	uint64_t tsc_hz;
+	uint32_t preemption_timer_reload; /* 0 = no periodic statistics */
 	uint64_t host_cr3;
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;

@@ -80,6 +80,15 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 	hv->msrs = *msrs;
 	hv->caps = *caps;
 	hv->maxphyaddr = maxphyaddr;
+	hv->tsc_hz = platform_tsc_hz();
+	if (config->stats_interval_ms && caps->preemption_timer) {
+		/* The preemption timer counts down at TSC >> VMX_MISC[4:0]
+		 * (SDM Vol. 3C §26.5.1), only while the guest runs. */
+		uint64_t ticks = (hv->tsc_hz / 1000 * config->stats_interval_ms) >> caps->preemption_timer_shift;
+		hv->preemption_timer_reload = ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)(ticks ? ticks : 1);
+	}
+	log_printf("TSC %llu Hz; periodic statistics %s (every %u ms of guest time)\n", (unsigned long long)hv->tsc_hz,
+		   hv->preemption_timer_reload ? "on" : "off", config->stats_interval_ms);
 
 	/* The host code: a relocated copy of this image, made with no
 	 * screen mirror (the host must never call the firmware). */

@@ -15,6 +15,9 @@
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_ACTIVATE_PREEMPTION_TIMER (1u << 6)
+#define EXIT_SAVE_PREEMPTION_TIMER (1u << 22)
+#define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
 #define PROC_ACTIVATE_SECONDARY (1u << 31)
 #define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
@@ -162,7 +165,7 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 	struct required_controls ctls[] = {
 		{ "pin-based", m->pinbased, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0,
 		  VMCS_PIN_BASED_CONTROLS },
-		{ "processor-based", m->procbased, PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY, 0,
+		{ "processor-based", m->procbased, PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS | PROC_ACTIVATE_SECONDARY, 0,
 		  VMCS_PROC_BASED_CONTROLS },
 		{ "secondary processor-based", m->procbased2,
 		  SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST,
@@ -188,6 +191,13 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 		value |= vmx_adjust_controls(ctls[i].cap, ctls[i].optional, NULL) & ctls[i].optional;
 		vmcs_image_put(img, ctls[i].field, value);
 	}
+	if (hv->preemption_timer_reload) {
+		/* Saved on exit so that it keeps counting across exits. */
+		img->value[VMCS_PIN_BASED_CONTROLS] |= PIN_ACTIVATE_PREEMPTION_TIMER;
+		img->value[VMCS_VMEXIT_CONTROLS] |=
+			vmx_adjust_controls(m->exit, EXIT_SAVE_PREEMPTION_TIMER, NULL) & EXIT_SAVE_PREEMPTION_TIMER;
+		vmcs_image_put(img, VMCS_VMX_PREEMPTION_TIMER_VALUE, hv->preemption_timer_reload);
+	}
 	vmcs_image_put(img, VMCS_EXCEPTION_BITMAP, hv->config.exception_bitmap);
 	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
@@ -197,6 +207,8 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 	vmcs_image_put(img, VMCS_VMENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_image_put(img, VMCS_VMENTRY_INTERRUPTION_INFO, 0);
 	vmcs_image_put(img, VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)v->msr_bitmap);
+	vmcs_image_put(img, VMCS_IO_BITMAP_A, (uint64_t)(uintptr_t)v->io_bitmaps);
+	vmcs_image_put(img, VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + 4096);
 	vmcs_image_put(img, VMCS_EPT_POINTER, hv->eptp);
 	vmcs_image_put(img, VMCS_VPID, 1 + v->index);
 	/* CR0/CR4 bits that VMX fixes belong to the host: the guest reads its

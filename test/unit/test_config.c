@@ -49,6 +49,10 @@ int main(void)
 	CHECK_STR(r.errors[1].message, "expected reset or halt");
 	CHECK_EQ_U64(c.exception_bitmap, 0);
 	CHECK(c.on_triple_fault_reset);
+	CHECK_EQ_U64(parse(&c, &r, "stats_interval_ms = 5000\n"), 0);
+	CHECK_EQ_U64(c.stats_interval_ms, 5000);
+	CHECK_EQ_U64(parse(&c, &r, "stats_interval_ms = 86400001\n"), 1);
+	CHECK_EQ_U64(c.stats_interval_ms, 0);
 	CHECK_EQ_U64(parse(&c, &r, "serial = COM4\n"), 0);
 	CHECK_EQ_U64(c.serial_port, 0x2e8);
 	CHECK_EQ_U64(parse(&c, &r, "serial = 0x3e8\n"), 0);

@@ -34,5 +34,12 @@ int main(void)
 	CHECK(e.read && !e.readable && e.linear_address_valid && e.during_translation);
 	e = decode_ept_violation(0x1004);
 	CHECK(e.fetch && e.nmi_unblocking_due_to_iret && !e.linear_address_valid);
+	/* OUT DX, AL to 0x8900; IN EAX, 0x60 (immediate); REP OUTSW to 0x3f8. */
+	struct io_access io = decode_io_access(0x89000000);
+	CHECK(io.size == 1 && !io.in && !io.string && io.port == 0x8900);
+	io = decode_io_access(0x0060004b);
+	CHECK(io.size == 4 && io.in && !io.string && io.port == 0x60);
+	io = decode_io_access(0x03f80031);
+	CHECK(io.size == 2 && !io.in && io.string && io.rep && io.port == 0x3f8);
 	return unit_finish("test_decode");
 }

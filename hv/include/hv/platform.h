@@ -23,6 +23,9 @@ enum hv_status platform_start_image(const char *path, void *data, size_t size, c
  * (EfiReservedMemoryType); physical = virtual. Never freed. */
 enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys);
 
+/* TSC ticks per second, measured against the firmware's timer. */
+uint64_t platform_tsc_hz(void);
+
 /* Highest physical address (exclusive) in the firmware's memory map. */
 uint64_t platform_memory_top(void);
 

@@ -1,0 +1,80 @@
+/* I/O instructions (exit reason 30). Only the ports through which a guest
+ * powers the machine off or resets it exit (I/O bitmaps, SDM Vol. 3C
+ * §25.6.4): before the machine goes away the hypervisor prints its
+ * statistics, then performs the access itself, so the guest gets exactly
+ * what it asked for.
+ *   0x8900  Bochs shutdown port ("Shutdown")
+ *   0x00f4  QEMU isa-debug-exit
+ *   0x0cf9  reset control register (reset when bit 2 is written)
+ *   0x0064  keyboard controller (command 0xFE pulses reset) */
+#include "../lib/log.h"
+#include "../lib/serial.h"
+#include "../vmx/vmx_ops.h"
+#include "exit_stats.h"
+#include "exits.h"
+#include "io_ports.h"
+
+#include <hv/cpu.h>
+
+static void port_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		__asm__ volatile("outb %b0, %w1" ::"a"(v), "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("outw %w0, %w1" ::"a"(v), "Nd"(port));
+	else
+		__asm__ volatile("outl %0, %w1" ::"a"(v), "Nd"(port));
+}
+
+static uint32_t port_in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+	if (size == 1)
+		__asm__ volatile("inb %w1, %b0" : "+a"(v) : "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("inw %w1, %w0" : "+a"(v) : "Nd"(port));
+	else
+		__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Does this write end the machine? Bochs's port wants the whole string
+ * "Shutdown", so its first byte is the moment to report. */
+static const char *machine_goes_away(uint16_t port, uint32_t value)
+{
+	switch (port) {
+	case IO_PORT_BOCHS_SHUTDOWN:
+		return (value & 0xff) == 'S' ? "emulator shutdown (port 0x8900)" : NULL;
+	case IO_PORT_QEMU_DEBUG_EXIT:
+		return "emulator exit (port 0xf4)";
+	case IO_PORT_RESET_CONTROL:
+		return value & 0x4 ? "reset through port 0xcf9" : NULL;
+	case IO_PORT_KBC_COMMAND:
+		return (value & 0xff) == 0xfe ? "reset through the keyboard controller (0x64 <- 0xfe)" : NULL;
+	}
+	return NULL;
+}
+
+enum exit_action handle_io_instruction(struct exit_ctx *ctx)
+{
+	struct io_access io = decode_io_access(ctx->qualification);
+	struct guest_regs *r = ctx->regs;
+	uint32_t mask = io.size == 4 ? 0xffffffffu : (1u << (8 * io.size)) - 1;
+	if (io.string) {
+		log_printf("string I/O to port 0x%x is not emulated\n", io.port);
+		return EXIT_STOP;
+	}
+	if (io.in) {
+		r->rax = (r->rax & ~(uint64_t)mask) | (port_in(io.port, io.size) & mask);
+		return EXIT_SKIP_INSTRUCTION;
+	}
+	uint32_t value = (uint32_t)r->rax & mask;
+	const char *why = machine_goes_away(io.port, value);
+	if (why) {
+		log_printf("guest ends the machine: %s; final statistics:\n", why);
+		exit_stats_print(ctx->vcpu);
+		serial_drain();
+	}
+	port_out(io.port, io.size, value);
+	return EXIT_SKIP_INSTRUCTION;
+}

@@ -1,0 +1,24 @@
+/* The I/O ports that exit, in one place: io_bitmap_build and the handler
+ * agree through this list. Pure. */
+#ifndef HV_IO_PORTS_H
+#define HV_IO_PORTS_H
+
+#include <stdint.h>
+
+#define IO_PORT_KBC_COMMAND 0x64
+#define IO_PORT_QEMU_DEBUG_EXIT 0xf4
+#define IO_PORT_RESET_CONTROL 0xcf9
+#define IO_PORT_BOCHS_SHUTDOWN 0x8900
+
+/* bitmaps: A (ports 0x0000-0x7fff) then B (0x8000-0xffff), 4 KB each. */
+static inline void io_bitmap_build(uint8_t bitmaps[8192])
+{
+	static const uint16_t ports[] = { IO_PORT_KBC_COMMAND, IO_PORT_QEMU_DEBUG_EXIT, IO_PORT_RESET_CONTROL,
+					  IO_PORT_BOCHS_SHUTDOWN };
+	for (unsigned i = 0; i < 8192; i++)
+		bitmaps[i] = 0;
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		bitmaps[ports[i] / 8] |= (uint8_t)(1u << (ports[i] % 8));
+}
+
+#endif
