@@ -10,6 +10,17 @@
 
 #define CPUID_1_ECX_VMX (1u << 5)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+#define CPUID_7_ECX_OSPKE (1u << 4)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+
+/* Bits the CPU computes from the current CR4 (SDM Vol. 2A, CPUID): in root
+ * mode that is the host's CR4, so recompute them from the guest's. */
+static uint32_t cr4_bit(uint64_t cr4, uint64_t bit, uint32_t value, uint32_t mask)
+{
+	return (cr4 & bit) ? (value | mask) : (value & ~mask);
+}
 
 enum exit_action handle_cpuid(struct exit_ctx *ctx)
 {
@@ -23,6 +34,9 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 		if (leaf == 1) {
 			c.ecx &= ~CPUID_1_ECX_VMX;
 			c.ecx |= CPUID_1_ECX_HYPERVISOR;
+			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_OSXSAVE, c.ecx, CPUID_1_ECX_OSXSAVE);
+		} else if (leaf == 7 && subleaf == 0) {
+			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_PKE, c.ecx, CPUID_7_ECX_OSPKE);
 		}
 	}
 	r->rax = c.eax;
