@@ -85,6 +85,12 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		log_printf("cannot virtualize CPU %u: %s\n", v->index, why);
 		goto vmxoff;
 	}
+#ifdef HV_TEST_BROKEN_GUEST_STATE
+	/* Test build (CMakeLists.txt: hv_broken_guest_state): paging on with
+	 * protection off, which VM entry rejects (SDM Vol. 3C §27.3.1.1). */
+	log_printf("test build: guest CR0.PE cleared on purpose before the VM-entry checks\n");
+	vmcs_image_put(&img, VMCS_GUEST_CR0, vmcs_image_get(&img, VMCS_GUEST_CR0) & ~1ull);
+#endif
 	struct entry_check_env env = { .msrs = &hv->msrs, .maxphyaddr = hv->maxphyaddr };
 	const char *failed = vmentry_check(&img, &env, why, sizeof(why));
 	if (failed) {
