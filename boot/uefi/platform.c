@@ -159,6 +159,11 @@ enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys)
 	return HV_OK;
 }
 
+void platform_free_reserved(uint64_t phys, uint64_t pages)
+{
+	uefi_call_wrapper(BS->FreePages, 2, (EFI_PHYSICAL_ADDRESS)phys, pages);
+}
+
 uint64_t platform_tsc_hz(void)
 {
 	uint64_t t0, t1;

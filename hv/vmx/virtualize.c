@@ -48,6 +48,10 @@ static void *ept_alloc_page(void *ctx) { return arena_alloc_pages(ctx, 1); }
 static uint64_t ept_virt_to_phys(void *ctx, const void *virt) { (void)ctx; return (uint64_t)(uintptr_t)virt; }
 static void *ept_phys_to_virt(void *ctx, uint64_t phys) { (void)ctx; return (void *)(uintptr_t)phys; }
 
+static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
+				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
+				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps);
+
 enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
 			     const struct vmx_caps *caps)
 {
@@ -73,6 +77,23 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 			   (unsigned long long)(pages * 4));
 		return HV_ERR_NO_MEMORY;
 	}
+	enum hv_status st = build_and_launch(arena, pages, top, host_top, memory_top, maxphyaddr, config, msrs, caps);
+	if (st != HV_OK) {
+		/* Nothing launched: give the firmware its memory back, so that
+		 * the OS booted next loses nothing to us. */
+		platform_free_reserved(arena, pages);
+		log_printf("released the hypervisor's %llu KB of reserved memory\n", (unsigned long long)(pages * 4));
+	}
+	return st;
+}
+
+/* Everything that lives in the arena: struct hv, the host image copy, host
+ * page tables, EPT, the vCPU; then VMX on and VMLAUNCH. */
+static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
+				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
+				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps)
+{
+	uint64_t top_gb = top >> 30, image_size = platform_image_size();
 	struct hv tmp = { .arena_base = arena, .arena_size = pages * 4096 };
 	struct hv *hv = arena_alloc_pages(&tmp, PAGES(sizeof(struct hv)));
 	*hv = tmp;

@@ -22,6 +22,7 @@ enum hv_status platform_start_image(const char *path, void *data, size_t size, c
 /* Pages that survive ExitBootServices and that the OS never uses
  * (EfiReservedMemoryType); physical = virtual. Never freed. */
 enum hv_status platform_alloc_reserved(uint64_t pages, uint64_t *phys);
+void platform_free_reserved(uint64_t phys, uint64_t pages);
 
 /* TSC ticks per second, measured against the firmware's timer. */
 uint64_t platform_tsc_hz(void);
