@@ -27,6 +27,7 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 	struct guest_regs *r = ctx->regs;
 	uint32_t leaf = (uint32_t)r->rax, subleaf = (uint32_t)r->rcx;
 	struct cpuid_regs c;
+	ctx->sub_kind = leaf;
 	if (leaf >= HV_CPUID_LEAF_BASE && leaf <= HV_CPUID_LEAF_BASE + 0xff) {
 		c = hv_cpuid_leaf(leaf);
 	} else {

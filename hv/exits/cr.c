@@ -37,8 +37,8 @@ static bool emulate_mov_to_cr0(struct exit_ctx *ctx, uint64_t value)
 	uint64_t old = vmcs_read(VMCS_CR0_READ_SHADOW);
 	if ((value >> 32) || ((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD)))
 		return false;
-	uint64_t efer = vmcs_read(VMCS_GUEST_IA32_EFER);
-	if ((value ^ old) & CR0_PG && (efer & EFER_LME)) {
+	uint64_t efer;
+	if ((value ^ old) & CR0_PG && ((efer = vmcs_read(VMCS_GUEST_IA32_EFER)) & EFER_LME)) {
 		/* Paging on/off with EFER.LME set enters/leaves IA-32e mode
 		 * (SDM Vol. 3A §10.8.5): LMA and the entry control follow. */
 		uint64_t entry = vmcs_read(VMCS_VMENTRY_CONTROLS);
@@ -82,8 +82,9 @@ static bool emulate_mov_to_cr4(struct exit_ctx *ctx, uint64_t value)
 
 enum exit_action handle_cr_access(struct exit_ctx *ctx)
 {
-	struct cr_access a = decode_cr_access(ctx->qualification);
+	struct cr_access a = decode_cr_access(exit_qualification(ctx));
 	bool ok = true;
+	ctx->sub_kind = stats_sub_key_cr(a.cr, a.type);
 	switch (a.type) {
 	case CR_MOV_TO: {
 		uint64_t value = guest_gpr_read(ctx, a.gpr);

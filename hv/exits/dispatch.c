@@ -32,7 +32,7 @@ const char *exit_reason_name(unsigned reason)
 static enum exit_action handle_unexpected(struct exit_ctx *ctx)
 {
 	log_printf("unexpected VM exit: reason %u (%s), qualification 0x%llx\n", ctx->reason,
-		   exit_reason_name(ctx->reason), (unsigned long long)ctx->qualification);
+		   exit_reason_name(ctx->reason), (unsigned long long)exit_qualification(ctx));
 	return EXIT_STOP;
 }
 
@@ -41,7 +41,7 @@ _Noreturn static void stop_guest(struct exit_ctx *ctx)
 	dump_guest_state(ctx);
 	ctx->vcpu->stopped = true;
 	log_printf("guest stopped on CPU %u after %llu exits: this CPU halts\n", ctx->vcpu->index,
-		   (unsigned long long)ctx->vcpu->exits);
+		   (unsigned long long)ctx->vcpu->stats.exits);
 	serial_drain();
 	cpu_halt_forever();
 }
@@ -54,25 +54,37 @@ _Noreturn static void entry_failed(struct exit_ctx *ctx, uint32_t full_reason)
 					   [41] = "machine-check event" };
 	unsigned basic = full_reason & 0xffff;
 	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic,
-		   basic < 42 && why[basic] ? why[basic] : "unknown", (unsigned long long)ctx->qualification);
+		   basic < 42 && why[basic] ? why[basic] : "unknown", (unsigned long long)exit_qualification(ctx));
 	stop_guest(ctx);
 }
 
-void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs);
-void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs)
+uint64_t exit_qualification(struct exit_ctx *ctx)
 {
+	if (!ctx->qualification_read) {
+		ctx->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
+		ctx->qualification_read = true;
+	}
+	return ctx->qualification;
+}
+
+struct vmcs_access_counts vmcs_access_counts;
+
+/* Called by vmx_exit_stub with the TSC it read as its first instruction.
+ * The cost of the exit, recorded last, runs to here, just before the stub
+ * restores the guest's registers and resumes it. */
+void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit);
+void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit)
+{
+	struct vmcs_access_counts before = vmcs_access_counts;
 	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 	struct exit_ctx ctx = {
 		.vcpu = v,
 		.regs = regs,
 		.reason = full_reason & 0xffff,
-		.qualification = vmcs_read(VMCS_EXIT_QUALIFICATION),
+		.sub_kind = STATS_NO_SUB,
 	};
-	v->exits++;
 	if (full_reason & (1u << 31))
 		entry_failed(&ctx, full_reason);
-	if (ctx.reason < EXIT_REASON_MAX)
-		v->exit_reason_counts[ctx.reason]++;
 	exit_handler *handler = ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : NULL;
 	enum exit_action action = handler ? handler(&ctx) : handle_unexpected(&ctx);
 	switch (action) {
@@ -94,6 +106,9 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs)
 		stop_guest(&ctx);
 	}
 	deliver_pending_events(&ctx);
+	stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
+		     (uint32_t)(vmcs_access_counts.reads - before.reads),
+		     (uint32_t)(vmcs_access_counts.writes - before.writes));
 }
 
 _Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags);

@@ -11,7 +11,7 @@
 
 enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 {
-	struct ept_violation e = decode_ept_violation(ctx->qualification);
+	struct ept_violation e = decode_ept_violation(exit_qualification(ctx));
 	uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 	struct vcpu *v = ctx->vcpu;
 	struct hv *hv = v->hv;
@@ -23,7 +23,7 @@ enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 			   !e.linear_address_valid ? "no linear address" : e.during_translation ? "guest page walk" : "access",
 			   e.read ? "read" : "", e.write ? "write" : "", e.fetch ? "fetch" : "",
 			   e.readable ? "r" : "-", e.writable ? "w" : "-", e.executable ? "x" : "-",
-			   ctx->qualification & (1u << 12) ? " (NMI unblocked by IRET)" : "",
+			   exit_qualification(ctx) & (1u << 12) ? " (NMI unblocked by IRET)" : "",
 			   (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
 			   ours ? "hypervisor memory, #GP(0) to the guest" : "outside the mapped space, #GP(0) to the guest");
 	/* SDM Vol. 3C §28.2.3: if the violation interrupted an IRET that

@@ -5,14 +5,17 @@
 #include "exit_reasons.h"
 #include "exits.h"
 
-void exit_stats_print(const struct vcpu *v)
+#include <hv/cpu.h>
+
+static void log_line(void *ctx, const char *line)
 {
-	for (unsigned r = 0; r < EXIT_REASON_MAX; r++)
-		if (v->exit_reason_counts[r])
-			log_printf("exits cpu=%u reason=%s count=%llu\n", v->index, exit_reason_name(r),
-				   (unsigned long long)v->exit_reason_counts[r]);
-	log_printf("exits cpu=%u total=%llu ept_violations=%llu\n", v->index, (unsigned long long)v->exits,
-		   (unsigned long long)v->ept_violations);
+	(void)ctx;
+	log_printf("%s\n", line);
+}
+
+void exit_stats_print(const struct vcpu *v, const char *why)
+{
+	stats_render(&v->stats, v->index, why, rdtsc(), v->ept_violations, exit_reason_name, log_line, NULL);
 }
 
 /* VMX-preemption timer expired (exit reason 52): time for the periodic
@@ -26,11 +29,11 @@ enum exit_action handle_preemption_timer(struct exit_ctx *ctx)
 		   (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS),
 		   (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE),
 		   (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
-		   (unsigned long long)vmcs_read(VMCS_PROC_BASED_CONTROLS),
+		   (unsigned long long)v->proc_controls,
 		   (unsigned long long)v->pending_interrupts[3], (unsigned long long)v->pending_interrupts[2],
 		   (unsigned long long)v->pending_interrupts[1], (unsigned long long)v->pending_interrupts[0],
 		   v->guest_nmi_pending);
-	exit_stats_print(ctx->vcpu);
+	exit_stats_print(ctx->vcpu, "periodic");
 	vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ctx->vcpu->hv->preemption_timer_reload);
 	return EXIT_RESUME;
 }

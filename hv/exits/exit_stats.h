@@ -3,8 +3,8 @@
 
 #include "../vmx/vcpu.h"
 
-/* Prints this CPU's exit counts by reason: one line per reason seen,
- * "hv: exits cpu=N reason=NAME count=N", then the total. */
-void exit_stats_print(const struct vcpu *v);
+/* Prints this CPU's exit statistics (stats.h, README "Exit statistics"):
+ * the table, then the machine lines; `why` is request, periodic or final. */
+void exit_stats_print(const struct vcpu *v, const char *why);
 
 #endif

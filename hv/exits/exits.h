@@ -18,9 +18,14 @@ struct exit_ctx {
 	struct vcpu *vcpu;
 	struct guest_regs *regs;
 	unsigned reason;          /* basic exit reason */
+	bool qualification_read;  /* read lazily: most exits never need it */
 	uint64_t qualification;
 	bool event_injected;      /* the handler set the VM-entry interruption info */
+	uint32_t sub_kind;        /* statistics sub-kind key (stats.h), or STATS_NO_SUB */
 };
+
+/* The exit qualification (SDM Vol. 3C §28.2.1), read on first use. */
+uint64_t exit_qualification(struct exit_ctx *ctx);
 
 typedef enum exit_action exit_handler(struct exit_ctx *ctx);
 

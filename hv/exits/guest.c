@@ -57,7 +57,7 @@ void dump_guest_state(struct exit_ctx *ctx)
 {
 	struct guest_regs *r = ctx->regs;
 	log_printf("guest state at exit reason %u (%s), qualification 0x%llx:\n", ctx->reason,
-		   exit_reason_name(ctx->reason), (unsigned long long)ctx->qualification);
+		   exit_reason_name(ctx->reason), (unsigned long long)exit_qualification(ctx));
 	log_printf("  rip=%016llx rsp=%016llx rflags=%016llx cpl=%u\n",
 		   (unsigned long long)vmcs_read(VMCS_GUEST_RIP), (unsigned long long)vmcs_read(VMCS_GUEST_RSP),
 		   (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS), guest_cpl());

@@ -17,6 +17,7 @@ enum hv_call {
 	HV_CALL_PING = 0,        /* RBX,RCX,RDX <- signature, RAX <- 0 */
 	HV_CALL_VERSION = 1,     /* RBX <- interface version, RCX <- hv version (major<<16|minor<<8|patch) */
 	HV_CALL_PRINT_STATS = 2, /* prints the exit statistics on the hypervisor's serial port */
+	HV_CALL_RESET_STATS = 3, /* zeroes this CPU's exit statistics (benchmarks measure from here) */
 };
 #define HV_CALL_UNKNOWN_FUNCTION ((uint64_t)-1)
 

@@ -38,7 +38,7 @@ enum exit_action handle_sipi(struct exit_ctx *ctx)
 	if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_WAIT_FOR_SIPI)
 		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
 	struct hv *hv = ctx->vcpu->hv;
-	uint8_t vector = (uint8_t)ctx->qualification;
+	uint8_t vector = (uint8_t)exit_qualification(ctx);
 	struct guest_regs *r = ctx->regs;
 	*r = (struct guest_regs){ 0 };
 	r->rdx = cpuid(1).eax; /* family/model/stepping, as after INIT */

@@ -11,12 +11,15 @@
 
 #define RFLAGS_IF (1ull << 9)
 
-static void set_proc_control(uint32_t bit, bool on)
+/* The controls are cached in the vcpu (set at launch), so toggling a
+ * window costs a VMWRITE only when it changes. */
+static void set_proc_control(struct vcpu *v, uint32_t bit, bool on)
 {
-	uint64_t c = vmcs_read(VMCS_PROC_BASED_CONTROLS);
-	uint64_t n = on ? (c | bit) : (c & ~(uint64_t)bit);
-	if (n != c)
+	uint32_t n = on ? (v->proc_controls | bit) : (v->proc_controls & ~bit);
+	if (n != v->proc_controls) {
+		v->proc_controls = n;
 		vmcs_write(VMCS_PROC_BASED_CONTROLS, n);
+	}
 }
 
 static void pend_interrupt(struct vcpu *v, uint8_t vector) { v->pending_interrupts[vector >> 6] |= 1ull << (vector & 63); }
@@ -36,8 +39,10 @@ enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 	/* "Acknowledge interrupt on exit" is on: the vector is in the exit
 	 * interruption information and the local APIC has it in service. */
 	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
-	if (ii.valid)
+	if (ii.valid) {
 		pend_interrupt(ctx->vcpu, ii.vector);
+		ctx->sub_kind = ii.vector;
+	}
 	return EXIT_RESUME;
 }
 
@@ -56,6 +61,7 @@ enum exit_action handle_nmi_window(struct exit_ctx *ctx)
 enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 {
 	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	ctx->sub_kind = ii.vector;
 	if (ii.type == INTR_TYPE_NMI) {
 		ctx->vcpu->guest_nmi_pending = true;
 		return EXIT_RESUME;
@@ -64,7 +70,7 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	 * it happened (SDM Vol. 3C §27.6.1). For #PF the faulting address goes
 	 * to the guest's CR2, which VM entry does not load: write it here. */
 	if (ii.vector == 14)
-		__asm__ volatile("mov %0, %%cr2" ::"r"(ctx->qualification));
+		__asm__ volatile("mov %0, %%cr2" ::"r"(exit_qualification(ctx)));
 	uint32_t error = ii.has_error_code ? (uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_ERROR_CODE) : 0;
 	if (ii.type == INTR_TYPE_SOFTWARE_EXCEPTION || ii.type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION) {
 		/* INT3/INTO: re-deliver with the instruction length so the
@@ -78,12 +84,26 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	return EXIT_RESUME;
 }
 
+/* Exits that happen at an instruction boundary or on an instruction (not
+ * during the delivery of an event through the IDT) never leave valid
+ * IDT-vectoring information (SDM Vol. 3C §28.2.4): skip that VMREAD. */
+#define BIT(r) (1ull << EXIT_REASON_##r)
+static const uint64_t exits_never_during_delivery =
+	BIT(EXTERNAL_INTERRUPT) | BIT(TRIPLE_FAULT) | BIT(INIT) | BIT(SIPI) | BIT(INTERRUPT_WINDOW) |
+	BIT(NMI_WINDOW) | BIT(CPUID) | BIT(GETSEC) | BIT(HLT) | BIT(INVD) | BIT(INVLPG) | BIT(RDPMC) | BIT(RDTSC) |
+	BIT(VMCALL) | BIT(VMCLEAR) | BIT(VMLAUNCH) | BIT(VMPTRLD) | BIT(VMPTRST) | BIT(VMREAD) | BIT(VMRESUME) |
+	BIT(VMWRITE) | BIT(VMXOFF) | BIT(VMXON) | BIT(CR_ACCESS) | BIT(DR_ACCESS) | BIT(IO_INSTRUCTION) |
+	BIT(RDMSR) | BIT(WRMSR) | BIT(MWAIT) | BIT(MONITOR) | BIT(PAUSE) | BIT(PREEMPTION_TIMER) | BIT(XSETBV);
+#undef BIT
+
 /* An exit during event delivery leaves the event in the IDT-vectoring
  * field; it must be delivered again (SDM Vol. 3C §28.2.4, §27.6). */
 static bool reinject_interrupted_event(struct exit_ctx *ctx)
 {
+	if (ctx->reason < 64 && (exits_never_during_delivery >> ctx->reason) & 1)
+		return false;
 	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
-	if (!ii.valid || ctx->reason == EXIT_REASON_TRIPLE_FAULT)
+	if (!ii.valid)
 		return false;
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(ii.vector, ii.type, ii.has_error_code));
 	if (ii.has_error_code)
@@ -106,6 +126,10 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	 * interrupted event goes first. */
 	bool busy = ctx->event_injected || reinject_interrupted_event(ctx);
 	int vector = highest_pending(v);
+	/* The common case: nothing waits and no window is open. */
+	if (vector < 0 && !v->guest_nmi_pending &&
+	    !(v->proc_controls & (PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)))
+		return;
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	uint64_t activity = vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
 	bool wait_for_sipi = activity == ACTIVITY_WAIT_FOR_SIPI;
@@ -116,7 +140,7 @@ void deliver_pending_events(struct exit_ctx *ctx)
 		v->guest_nmi_pending = false;
 		busy = true;
 	}
-	set_proc_control(PROC_NMI_WINDOW_EXITING, v->guest_nmi_pending);
+	set_proc_control(v, PROC_NMI_WINDOW_EXITING, v->guest_nmi_pending);
 
 	if (vector >= 0 && !busy && !wait_for_sipi && (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
@@ -127,5 +151,5 @@ void deliver_pending_events(struct exit_ctx *ctx)
 		 * for injected external interrupts). */
 		vector = highest_pending(v);
 	}
-	set_proc_control(PROC_INTERRUPT_WINDOW_EXITING, vector >= 0);
+	set_proc_control(v, PROC_INTERRUPT_WINDOW_EXITING, vector >= 0);
 }

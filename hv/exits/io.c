@@ -57,8 +57,9 @@ static const char *machine_goes_away(uint16_t port, uint32_t value)
 
 enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 {
-	struct io_access io = decode_io_access(ctx->qualification);
+	struct io_access io = decode_io_access(exit_qualification(ctx));
 	struct guest_regs *r = ctx->regs;
+	ctx->sub_kind = stats_sub_key_port(io.port, io.in);
 	uint32_t mask = io.size == 4 ? 0xffffffffu : (1u << (8 * io.size)) - 1;
 	if (io.string) {
 		log_printf("string I/O to port 0x%x is not emulated\n", io.port);
@@ -72,7 +73,7 @@ enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 	const char *why = machine_goes_away(io.port, value);
 	if (why) {
 		log_printf("guest ends the machine: %s; final statistics:\n", why);
-		exit_stats_print(ctx->vcpu);
+		exit_stats_print(ctx->vcpu, "final");
 		serial_drain();
 	}
 	port_out(io.port, io.size, value);

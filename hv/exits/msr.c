@@ -15,6 +15,7 @@ enum exit_action handle_rdmsr(struct exit_ctx *ctx)
 	struct guest_regs *r = ctx->regs;
 	uint32_t index = (uint32_t)r->rcx;
 	uint64_t value;
+	ctx->sub_kind = index;
 	switch (msr_policy(index)) {
 	case MSR_FEATURE_CONTROL_VIEW:
 		/* Locked, VMX off: what a processor without VMX shows. */
@@ -35,6 +36,7 @@ enum exit_action handle_wrmsr(struct exit_ctx *ctx)
 {
 	/* Every MSR that exits on write is one the guest may not change
 	 * (locked feature control, read-only VMX MSRs) or does not exist. */
+	ctx->sub_kind = (uint32_t)ctx->regs->rcx;
 	inject_gp0(ctx);
 	return EXIT_RESUME;
 }

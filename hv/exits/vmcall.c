@@ -63,7 +63,11 @@ enum exit_action handle_vmcall(struct exit_ctx *ctx)
 		r->rax = 0;
 		break;
 	case HV_CALL_PRINT_STATS:
-		exit_stats_print(ctx->vcpu);
+		exit_stats_print(ctx->vcpu, "request");
+		r->rax = 0;
+		break;
+	case HV_CALL_RESET_STATS:
+		__builtin_memset(&ctx->vcpu->stats, 0, sizeof(ctx->vcpu->stats));
 		r->rax = 0;
 		break;
 	default:

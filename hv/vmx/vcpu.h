@@ -6,6 +6,7 @@
 #define HV_VCPU_H
 
 #include "../ept/ept.h"
+#include "../exits/stats.h"
 #include "../lib/config.h"
 #include "vmx_caps.h"
 
@@ -65,8 +66,8 @@ struct vcpu {
 	volatile uint8_t host_nmi_pending; /* set by the host NMI stub through HOST_GS_BASE */
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
-	uint64_t exits;                     /* total VM exits on this CPU */
-	uint64_t exit_reason_counts[70]; /* EXIT_REASON_MAX */
+	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
+	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
 	bool stopped;
 } __attribute__((aligned(4096)));

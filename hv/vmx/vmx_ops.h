@@ -47,11 +47,38 @@ static inline uint64_t vmread_encoding(uint32_t encoding)
 	return v;
 }
 
-/* Field access by name from the one table of encodings. */
-static inline uint64_t vmcs_read(enum vmcs_field f) { return vmread_encoding(vmcs_field_table[f].encoding); }
+/* The encoding of a field from the one list (vmcs_fields.h); a constant
+ * field folds to an immediate, so an access is the VMREAD alone. */
+static inline uint32_t vmcs_encoding(enum vmcs_field f)
+{
+	switch (f) {
+#define X(name, enc, width) \
+	case name:          \
+		return enc;
+		VMCS_FIELD_LIST(X)
+#undef X
+	default:
+		return vmcs_field_table[f].encoding;
+	}
+}
+
+/* VMREADs and VMWRITEs so far, for the exit statistics (per-exit deltas).
+ * One CPU runs the host today; with several, these become per-CPU. */
+struct vmcs_access_counts {
+	uint64_t reads, writes;
+};
+extern struct vmcs_access_counts vmcs_access_counts __attribute__((visibility("hidden")));
+
+/* Field access by name. */
+static inline uint64_t vmcs_read(enum vmcs_field f)
+{
+	vmcs_access_counts.reads++;
+	return vmread_encoding(vmcs_encoding(f));
+}
 static inline enum vmx_result vmcs_write(enum vmcs_field f, uint64_t v)
 {
-	return vmwrite_encoding(vmcs_field_table[f].encoding, v);
+	vmcs_access_counts.writes++;
+	return vmwrite_encoding(vmcs_encoding(f), v);
 }
 
 struct invept_descriptor {
