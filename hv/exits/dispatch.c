@@ -105,10 +105,12 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	case EXIT_STOP:
 		stop_guest(&ctx);
 	}
-	deliver_pending_events(&ctx);
-	stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
-		     (uint32_t)(vmcs_access_counts.reads - before.reads),
-		     (uint32_t)(vmcs_access_counts.writes - before.writes));
+	if (!events_idle(&ctx))
+		deliver_pending_events(&ctx);
+	if (!ctx.not_counted)
+		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
+			     (uint32_t)(vmcs_access_counts.reads - before.reads),
+			     (uint32_t)(vmcs_access_counts.writes - before.writes));
 }
 
 _Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags);

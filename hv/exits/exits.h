@@ -4,6 +4,7 @@
 
 #include "../vmx/vcpu.h"
 #include "decode.h"
+#include "exit_reasons.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@ struct exit_ctx {
 	uint64_t qualification;
 	bool event_injected;      /* the handler set the VM-entry interruption info */
 	uint32_t sub_kind;        /* statistics sub-kind key (stats.h), or STATS_NO_SUB */
+	bool not_counted;         /* the exit reset the statistics: leave it out */
 };
 
 /* The exit qualification (SDM Vol. 3C §28.2.1), read on first use. */
@@ -67,13 +69,43 @@ DECLARE_HANDLER(handle_io_instruction)
 DECLARE_HANDLER(handle_preemption_timer)
 #undef DECLARE_HANDLER
 
+/* Processor-based control bits that dispatch and interrupt.c toggle. */
+#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
+#define PROC_NMI_WINDOW_EXITING (1u << 22)
+
+/* Exits that happen at an instruction boundary or on an instruction (not
+ * during the delivery of an event through the IDT) never leave valid
+ * IDT-vectoring information (SDM Vol. 3C §28.2.4): skip that VMREAD. */
+#define EXIT_BIT(r) (1ull << EXIT_REASON_##r)
+#define EXITS_NEVER_DURING_DELIVERY                                                                                  \
+	(EXIT_BIT(EXTERNAL_INTERRUPT) | EXIT_BIT(TRIPLE_FAULT) | EXIT_BIT(INIT) | EXIT_BIT(SIPI) |                  \
+	 EXIT_BIT(INTERRUPT_WINDOW) | EXIT_BIT(NMI_WINDOW) | EXIT_BIT(CPUID) | EXIT_BIT(GETSEC) | EXIT_BIT(HLT) |     \
+	 EXIT_BIT(INVD) | EXIT_BIT(INVLPG) | EXIT_BIT(RDPMC) | EXIT_BIT(RDTSC) | EXIT_BIT(VMCALL) |                  \
+	 EXIT_BIT(VMCLEAR) | EXIT_BIT(VMLAUNCH) | EXIT_BIT(VMPTRLD) | EXIT_BIT(VMPTRST) | EXIT_BIT(VMREAD) |         \
+	 EXIT_BIT(VMRESUME) | EXIT_BIT(VMWRITE) | EXIT_BIT(VMXOFF) | EXIT_BIT(VMXON) | EXIT_BIT(CR_ACCESS) |        \
+	 EXIT_BIT(DR_ACCESS) | EXIT_BIT(IO_INSTRUCTION) | EXIT_BIT(RDMSR) | EXIT_BIT(WRMSR) | EXIT_BIT(MWAIT) |     \
+	 EXIT_BIT(MONITOR) | EXIT_BIT(PAUSE) | EXIT_BIT(PREEMPTION_TIMER) | EXIT_BIT(XSETBV))
+
+static inline bool exit_never_during_delivery(unsigned reason)
+{
+	return reason < 64 && ((EXITS_NEVER_DURING_DELIVERY >> reason) & 1);
+}
+
 /* Interrupt and NMI delivery to the guest (interrupt.c), run before every
  * VM entry: reinjects an event whose delivery the exit interrupted, then
  * delivers pending external interrupts/NMIs or opens the matching window. */
 void deliver_pending_events(struct exit_ctx *ctx);
 
-/* Processor-based control bits that dispatch and interrupt.c toggle. */
-#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
-#define PROC_NMI_WINDOW_EXITING (1u << 22)
+/* The common case, checked inline on the exit path: no event to reinject
+ * or inject, nothing pending, no window open. */
+static inline bool events_idle(const struct exit_ctx *ctx)
+{
+	const struct vcpu *v = ctx->vcpu;
+	return !ctx->event_injected && !v->host_nmi_pending && !v->guest_nmi_pending &&
+	       !(v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
+		 v->pending_interrupts[3]) &&
+	       !(v->proc_controls & (PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)) &&
+	       exit_never_during_delivery(ctx->reason);
+}
 
 #endif

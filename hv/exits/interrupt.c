@@ -84,23 +84,11 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	return EXIT_RESUME;
 }
 
-/* Exits that happen at an instruction boundary or on an instruction (not
- * during the delivery of an event through the IDT) never leave valid
- * IDT-vectoring information (SDM Vol. 3C §28.2.4): skip that VMREAD. */
-#define BIT(r) (1ull << EXIT_REASON_##r)
-static const uint64_t exits_never_during_delivery =
-	BIT(EXTERNAL_INTERRUPT) | BIT(TRIPLE_FAULT) | BIT(INIT) | BIT(SIPI) | BIT(INTERRUPT_WINDOW) |
-	BIT(NMI_WINDOW) | BIT(CPUID) | BIT(GETSEC) | BIT(HLT) | BIT(INVD) | BIT(INVLPG) | BIT(RDPMC) | BIT(RDTSC) |
-	BIT(VMCALL) | BIT(VMCLEAR) | BIT(VMLAUNCH) | BIT(VMPTRLD) | BIT(VMPTRST) | BIT(VMREAD) | BIT(VMRESUME) |
-	BIT(VMWRITE) | BIT(VMXOFF) | BIT(VMXON) | BIT(CR_ACCESS) | BIT(DR_ACCESS) | BIT(IO_INSTRUCTION) |
-	BIT(RDMSR) | BIT(WRMSR) | BIT(MWAIT) | BIT(MONITOR) | BIT(PAUSE) | BIT(PREEMPTION_TIMER) | BIT(XSETBV);
-#undef BIT
-
 /* An exit during event delivery leaves the event in the IDT-vectoring
  * field; it must be delivered again (SDM Vol. 3C §28.2.4, §27.6). */
 static bool reinject_interrupted_event(struct exit_ctx *ctx)
 {
-	if (ctx->reason < 64 && (exits_never_during_delivery >> ctx->reason) & 1)
+	if (exit_never_during_delivery(ctx->reason))
 		return false;
 	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
 	if (!ii.valid)
@@ -126,10 +114,6 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	 * interrupted event goes first. */
 	bool busy = ctx->event_injected || reinject_interrupted_event(ctx);
 	int vector = highest_pending(v);
-	/* The common case: nothing waits and no window is open. */
-	if (vector < 0 && !v->guest_nmi_pending &&
-	    !(v->proc_controls & (PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)))
-		return;
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	uint64_t activity = vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
 	bool wait_for_sipi = activity == ACTIVITY_WAIT_FOR_SIPI;

@@ -68,6 +68,7 @@ enum exit_action handle_vmcall(struct exit_ctx *ctx)
 		break;
 	case HV_CALL_RESET_STATS:
 		__builtin_memset(&ctx->vcpu->stats, 0, sizeof(ctx->vcpu->stats));
+		ctx->not_counted = true;
 		r->rax = 0;
 		break;
 	default:

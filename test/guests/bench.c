@@ -1,0 +1,108 @@
+/* bench.efi: the exit path-length benchmark, run as the hypervisor's guest
+ * in Bochs (clock sync=none: one TSC tick is one instruction). For each
+ * kind of exit it zeroes the hypervisor's statistics (VMCALL 3), performs N
+ * exiting instructions with interrupts off, measures the ticks per round
+ * trip from the guest's side, and asks for the statistics (VMCALL 2), which
+ * give the host side: instructions from exit to VM entry and VMREAD/VMWRITE
+ * per exit. tools/bench.sh turns both into BENCH lines.
+ *   cpuid   CPUID leaf 0 (always exits)
+ *   cr0     MOV to CR0 toggling CR0.NE (owned by the host: each write exits)
+ *   vmcall  VMCALL 0 (ping)
+ * The empty loop's ticks are subtracted. Ends the run through Bochs's
+ * shutdown port. Test tool: never for real machines. */
+#include <efi.h>
+#include <efilib.h>
+
+#include "../../hv/exits/hypercall.h"
+#include "../../hv/lib/log.h"
+#include "../../hv/lib/serial.h"
+
+#include <hv/cpu.h>
+
+#define N 10000
+#define CR0_NE (1ull << 5)
+
+static uint64_t vmcall(uint64_t function)
+{
+	uint64_t rax = function;
+	__asm__ volatile("vmcall" : "+a"(rax)::"rbx", "rcx", "rdx", "memory");
+	return rax;
+}
+
+static uint64_t loop_empty(void)
+{
+	uint64_t t0 = rdtsc();
+	for (unsigned i = 0; i < N; i++)
+		__asm__ volatile("" ::: "memory");
+	return rdtsc() - t0;
+}
+
+static uint64_t loop_cpuid(void)
+{
+	uint64_t t0 = rdtsc();
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t a = 0, b, c = 0, d;
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)::"memory");
+	}
+	return rdtsc() - t0;
+}
+
+static uint64_t loop_cr0(void)
+{
+	uint64_t cr0;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	uint64_t t0 = rdtsc();
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t v = (i & 1) ? cr0 : (cr0 ^ CR0_NE);
+		__asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+	}
+	uint64_t t = rdtsc() - t0;
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+	return t;
+}
+
+static uint64_t loop_vmcall(void)
+{
+	uint64_t t0 = rdtsc();
+	for (unsigned i = 0; i < N; i++)
+		vmcall(HV_CALL_PING);
+	return rdtsc() - t0;
+}
+
+static void measure(const char *name, uint64_t (*loop)(void), uint64_t empty)
+{
+	uint64_t flags;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags)::"memory");
+	vmcall(HV_CALL_RESET_STATS);
+	uint64_t t = loop();
+	log_raw("bench: %s: %u round trips in %llu ticks (empty loop %llu)\n", name, N, (unsigned long long)t,
+		(unsigned long long)empty);
+	log_raw("BENCH guest_%s_roundtrip %llu ticks\n", name, (unsigned long long)((t - empty) / N));
+	log_raw("bench: hypervisor statistics for %s follow\n", name);
+	serial_drain();
+	vmcall(HV_CALL_PRINT_STATS);
+	__asm__ volatile("push %0; popfq" ::"r"(flags) : "memory", "cc");
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
+{
+	InitializeLib(image, system_table);
+	serial_init(0x3f8, 115200);
+	struct cpuid_regs c = cpuid(HV_CPUID_LEAF_BASE);
+	if (!(cpuid(1).ecx & (1u << 31)) || c.ebx != 0x45785456u) {
+		log_raw("bench: the hypervisor is not present: nothing to measure\n");
+	} else {
+		uint64_t flags;
+		__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags)::"memory");
+		uint64_t empty = loop_empty();
+		__asm__ volatile("push %0; popfq" ::"r"(flags) : "memory", "cc");
+		measure("cpuid", loop_cpuid, empty);
+		measure("cr0", loop_cr0, empty);
+		measure("vmcall", loop_vmcall, empty);
+		log_raw("bench: done\n");
+	}
+	serial_drain();
+	for (const char *p = "Shutdown"; *p; p++)
+		outb(0x8900, (uint8_t)*p);
+	return EFI_SUCCESS;
+}
