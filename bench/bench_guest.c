@@ -1,10 +1,10 @@
-/* bench.efi: the exit path-length benchmark, run as the hypervisor's guest
+/* bench_guest.efi: the exit path-length benchmark, run as the hypervisor's guest
  * in Bochs (clock sync=none: one TSC tick is one instruction). For each
  * kind of exit it zeroes the hypervisor's statistics (VMCALL 3), performs N
  * exiting instructions with interrupts off, measures the ticks per round
  * trip from the guest's side, and asks for the statistics (VMCALL 2), which
  * give the host side: instructions from exit to VM entry and VMREAD/VMWRITE
- * per exit. tools/bench.sh turns both into BENCH lines.
+ * per exit. bench/bench.sh turns both into BENCH lines.
  *   cpuid   CPUID leaf 0 (always exits)
  *   cr0     MOV to CR0 toggling CR0.NE (owned by the host: each write exits)
  *   vmcall  VMCALL 0 (ping)
@@ -13,9 +13,9 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/exits/hypercall.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../hv/exits/hypercall.h"
+#include "../hv/lib/log.h"
+#include "../hv/lib/serial.h"
 
 #include <hv/cpu.h>
 

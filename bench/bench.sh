@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The path-length benchmark, in Bochs (clock sync=none: one TSC tick is one
 # instruction, so every figure is a deterministic instruction count).
-#   1. bench.efi (test/guests/bench.c) as the guest: N CPUIDs, N CR0 writes,
+#   1. bench_guest.efi (bench/bench_guest.c) as the guest: N CPUIDs, N CR0 writes,
 #      N VMCALLs; guest ticks per round trip, and from the hypervisor's
 #      statistics the instructions from exit to VM entry and the VMREADs and
 #      VMWRITEs per exit.
@@ -9,7 +9,7 @@
 #      hypervisor and without it (same image, hypervisor = off), as a ratio.
 # Prints one line per figure, "BENCH <name> <value> <unit>", and one
 # "BENCH-TARGET" line per target; with --check it fails when one is missed.
-# usage: tools/bench.sh [--build DIR] [--check] [--no-linux]
+# usage: bench/bench.sh [--build DIR] [--check] [--no-linux]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HV_BUILD_DIR:-$root/build} check=0 linux=1
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 	*) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-out="$build/bench"
+out="$build/bench-out"
 rm -rf "$out" && mkdir -p "$out"
 tools="$root/tools"
 strip_log() { sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\r//g' "$1"; }
@@ -38,17 +38,17 @@ boot() { # NAME CONFIG ADD... : boots an image in Bochs, log in $out/NAME.log
 }
 
 pids=()
-boot exits "$root/test/configs/bench.cfg" "$build/test/bench.efi="'\EFI\tests\bench.efi' &
+boot exits "$root/bench/bench.cfg" "$build/bench/bench_guest.efi="'\EFI\bench\bench.efi' &
 pids+=($!)
 if [ $linux = 1 ]; then
 	"$tools/fetch-linux.sh" "$build/linux" >/dev/null
-	sed 's/^hypervisor = on/hypervisor = off/' "$root/test/configs/linux-bench.cfg" >"$out/linux-nohv.cfg"
+	sed 's/^hypervisor = on/hypervisor = off/' "$root/bench/linux-bench.cfg" >"$out/linux-nohv.cfg"
 	kernel=("$build/linux/vmlinuz="'\EFI\linux\vmlinuz' "$build/linux/initrd.img="'\EFI\linux\initrd.img')
 	# Two emulators at once (CI has two cores); instruction counts do not
 	# depend on wall time.
 	wait "${pids[@]}"
 	pids=()
-	boot linux-hv "$root/test/configs/linux-bench.cfg" "${kernel[@]}" &
+	boot linux-hv "$root/bench/linux-bench.cfg" "${kernel[@]}" &
 	pids+=($!)
 	boot linux-nohv "$out/linux-nohv.cfg" "${kernel[@]}" &
 	pids+=($!)
