@@ -70,6 +70,8 @@ enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 		return EXIT_SKIP_INSTRUCTION;
 	}
 	uint32_t value = (uint32_t)r->rax & mask;
+	if (io.size == 1)
+		serial_guest_wrote(io.port, (uint8_t)value);
 	const char *why = machine_goes_away(io.port, value);
 	if (why) {
 		log_printf("guest ends the machine: %s; final statistics:\n", why);

@@ -10,11 +10,17 @@
 #define IO_PORT_RESET_CONTROL 0xcf9
 #define IO_PORT_BOCHS_SHUTDOWN 0x8900
 
+/* The hypervisor's UART: its THR (offset 0) and LCR (offset 3) exit so
+ * that a guest sharing the port never gets our lines mid-line (serial.h). */
+#define IO_UART_THR 0
+#define IO_UART_LCR 3
+
 /* bitmaps: A (ports 0x0000-0x7fff) then B (0x8000-0xffff), 4 KB each. */
-static inline void io_bitmap_build(uint8_t bitmaps[8192])
+static inline void io_bitmap_build(uint8_t bitmaps[8192], uint16_t uart_base)
 {
-	static const uint16_t ports[] = { IO_PORT_KBC_COMMAND, IO_PORT_QEMU_DEBUG_EXIT, IO_PORT_RESET_CONTROL,
-					  IO_PORT_BOCHS_SHUTDOWN };
+	const uint16_t ports[] = { IO_PORT_KBC_COMMAND, IO_PORT_QEMU_DEBUG_EXIT, IO_PORT_RESET_CONTROL,
+				   IO_PORT_BOCHS_SHUTDOWN, (uint16_t)(uart_base + IO_UART_THR),
+				   (uint16_t)(uart_base + IO_UART_LCR) };
 	for (unsigned i = 0; i < 8192; i++)
 		bitmaps[i] = 0;
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)

@@ -15,6 +15,8 @@
 #define LSR_TEMT 0x40 /* transmitter empty */
 
 static uint16_t uart_base;
+/* The guest's use of the same port, as the I/O exits report it. */
+static bool guest_dlab, guest_mid_line;
 
 void serial_init(uint16_t io_base, uint32_t baud)
 {
@@ -44,15 +46,38 @@ static void put_byte(uint8_t c)
 	outb(uart_base + UART_THR, c);
 }
 
+void serial_guest_wrote(uint16_t port, uint8_t value)
+{
+	if (port == uart_base + UART_LCR)
+		guest_dlab = value & 0x80;
+	else if (port == uart_base + UART_THR && !guest_dlab && value != '\r')
+		guest_mid_line = value != '\n';
+}
+
 void serial_write(const char *s, unsigned long n)
 {
 	if (!uart_base)
 		return;
+	/* A guest mid-programming the divisor latch: our bytes must reach
+	 * THR, not the latch; its LCR comes back afterwards. */
+	uint8_t lcr = 0;
+	if (guest_dlab) {
+		lcr = inb(uart_base + UART_LCR);
+		outb(uart_base + UART_LCR, lcr & 0x7f);
+	}
+	/* The guest's line is unfinished: start ours on a fresh line. */
+	if (guest_mid_line) {
+		put_byte('\r');
+		put_byte('\n');
+		guest_mid_line = false;
+	}
 	while (n--) {
 		if (*s == '\n')
 			put_byte('\r');
 		put_byte((uint8_t)*s++);
 	}
+	if (guest_dlab)
+		outb(uart_base + UART_LCR, lcr);
 }
 
 void serial_drain(void)

@@ -34,8 +34,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	serial_init(0x3f8, 115200);
 	log_raw("poweroff: firmware boot continued; ending the emulator run\n");
 	if (hypervisor_present()) {
+		/* Asked mid-line: the hypervisor's lines must still start on a
+		 * line of their own (it tracks our writes to the shared port). */
+		log_raw("poweroff: statistics requested mid-line:");
 		uint64_t rax = HV_CALL_PRINT_STATS;
 		__asm__ volatile("vmcall" : "+a"(rax)::"rbx", "rcx", "rdx", "memory");
+		log_raw(" (line resumed)\n");
 		log_raw("poweroff: hypervisor present; statistics request returned %llu\n", (unsigned long long)rax);
 	}
 	serial_drain();
