@@ -173,6 +173,16 @@ uint64_t platform_tsc_hz(void)
 	return (t1 - t0) * 50;
 }
 
+uint64_t platform_acpi_rsdp(void)
+{
+	void *rsdp = NULL;
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	if (LibGetSystemConfigurationTable(&acpi20, &rsdp) != EFI_SUCCESS &&
+	    LibGetSystemConfigurationTable(&AcpiTableGuid, &rsdp) != EFI_SUCCESS)
+		return 0;
+	return (uint64_t)(uintptr_t)rsdp;
+}
+
 uint64_t platform_memory_top(void)
 {
 	UINTN entries, key, desc_size;

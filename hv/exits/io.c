@@ -6,7 +6,11 @@
  *   0x8900  Bochs shutdown port ("Shutdown")
  *   0x00f4  QEMU isa-debug-exit
  *   0x0cf9  reset control register (reset when bit 2 is written)
- *   0x0064  keyboard controller (command 0xFE pulses reset) */
+ *   0x0064  keyboard controller (command 0xFE pulses reset)
+ *   ACPI    PM1a/PM1b control (SLP_EN: sleep, S5 = power-off) and the
+ *           reset register, where the FADT puts them in I/O space
+ * and the hypervisor's own UART (THR, LCR), to keep a shared console's
+ * lines whole (serial.h). */
 #include "../lib/log.h"
 #include "../lib/serial.h"
 #include "../vmx/vmx_ops.h"
@@ -40,8 +44,17 @@ static uint32_t port_in(uint16_t port, unsigned size)
 
 /* Does this write end the machine? Bochs's port wants the whole string
  * "Shutdown", so its first byte is the moment to report. */
-static const char *machine_goes_away(uint16_t port, uint32_t value)
+static const char *machine_goes_away(const struct acpi_power *acpi, uint16_t port, unsigned size, uint32_t value)
 {
+	unsigned slp_typ;
+	if (acpi->pm1a_control && (port == acpi->pm1a_control || port == acpi->pm1a_control + 1) &&
+	    acpi_pm1_write_sleeps(port - acpi->pm1a_control, size, value, &slp_typ))
+		return "ACPI sleep (PM1a SLP_EN)";
+	if (acpi->pm1b_control && (port == acpi->pm1b_control || port == acpi->pm1b_control + 1) &&
+	    acpi_pm1_write_sleeps(port - acpi->pm1b_control, size, value, &slp_typ))
+		return "ACPI sleep (PM1b SLP_EN)";
+	if (acpi->reset_in_io && port == acpi->reset_port && (value & 0xff) == acpi->reset_value)
+		return "reset through the ACPI reset register";
 	switch (port) {
 	case IO_PORT_BOCHS_SHUTDOWN:
 		return (value & 0xff) == 'S' ? "emulator shutdown (port 0x8900)" : NULL;
@@ -72,7 +85,7 @@ enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 	uint32_t value = (uint32_t)r->rax & mask;
 	if (io.size == 1)
 		serial_guest_wrote(io.port, (uint8_t)value);
-	const char *why = machine_goes_away(io.port, value);
+	const char *why = machine_goes_away(&ctx->vcpu->hv->acpi, io.port, io.size, value);
 	if (why) {
 		log_printf("guest ends the machine: %s; final statistics:\n", why);
 		exit_stats_print(ctx->vcpu, "final");

@@ -3,6 +3,8 @@
 #ifndef HV_IO_PORTS_H
 #define HV_IO_PORTS_H
 
+#include "../lib/acpi.h"
+
 #include <stdint.h>
 
 #define IO_PORT_KBC_COMMAND 0x64
@@ -16,15 +18,26 @@
 #define IO_UART_LCR 3
 
 /* bitmaps: A (ports 0x0000-0x7fff) then B (0x8000-0xffff), 4 KB each. */
-static inline void io_bitmap_build(uint8_t bitmaps[8192], uint16_t uart_base)
+/* Plus the ACPI PM1 control blocks (both bytes) and the reset register
+ * when the FADT puts them in I/O space (acpi.h); port 0 means none. */
+static inline void io_bitmap_build(uint8_t bitmaps[8192], uint16_t uart_base, const struct acpi_power *acpi)
 {
-	const uint16_t ports[] = { IO_PORT_KBC_COMMAND, IO_PORT_QEMU_DEBUG_EXIT, IO_PORT_RESET_CONTROL,
-				   IO_PORT_BOCHS_SHUTDOWN, (uint16_t)(uart_base + IO_UART_THR),
-				   (uint16_t)(uart_base + IO_UART_LCR) };
+	const uint16_t ports[] = { IO_PORT_KBC_COMMAND,
+				   IO_PORT_QEMU_DEBUG_EXIT,
+				   IO_PORT_RESET_CONTROL,
+				   IO_PORT_BOCHS_SHUTDOWN,
+				   (uint16_t)(uart_base + IO_UART_THR),
+				   (uint16_t)(uart_base + IO_UART_LCR),
+				   acpi->pm1a_control,
+				   (uint16_t)(acpi->pm1a_control ? acpi->pm1a_control + 1 : 0),
+				   acpi->pm1b_control,
+				   (uint16_t)(acpi->pm1b_control ? acpi->pm1b_control + 1 : 0),
+				   acpi->reset_in_io ? acpi->reset_port : 0 };
 	for (unsigned i = 0; i < 8192; i++)
 		bitmaps[i] = 0;
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		bitmaps[ports[i] / 8] |= (uint8_t)(1u << (ports[i] % 8));
+		if (ports[i])
+			bitmaps[ports[i] / 8] |= (uint8_t)(1u << (ports[i] % 8));
 }
 
 #endif

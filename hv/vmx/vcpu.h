@@ -7,6 +7,7 @@
 
 #include "../ept/ept.h"
 #include "../exits/stats.h"
+#include "../lib/acpi.h"
 #include "../lib/config.h"
 #include "vmx_caps.h"
 
@@ -87,6 +88,7 @@ struct hv {
 	uint64_t host_cr3;
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;
+	struct acpi_power acpi;           /* power-off and reset registers we intercept */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
 };

@@ -48,6 +48,30 @@ static void *ept_alloc_page(void *ctx) { return arena_alloc_pages(ctx, 1); }
 static uint64_t ept_virt_to_phys(void *ctx, const void *virt) { (void)ctx; return (uint64_t)(uintptr_t)virt; }
 static void *ept_phys_to_virt(void *ctx, uint64_t phys) { (void)ctx; return (void *)(uintptr_t)phys; }
 
+/* UEFI identity-maps memory: an ACPI table's physical address is usable. */
+static const void *acpi_map_identity(void *ctx, uint64_t phys, uint32_t len)
+{
+	(void)ctx;
+	(void)len;
+	return (const void *)(uintptr_t)phys;
+}
+
+/* The ACPI power-off and reset registers, to intercept (io.c). */
+static void find_acpi_power(struct acpi_power *acpi)
+{
+	uint64_t rsdp = platform_acpi_rsdp();
+	const char *why = rsdp ? acpi_find_power(rsdp, acpi_map_identity, NULL, acpi) : "no RSDP from the firmware";
+	if (why) {
+		log_printf("ACPI: %s: power-off and reset go unnoticed unless through 0xcf9 or 0x64\n", why);
+		return;
+	}
+	log_printf("ACPI: PM1a control 0x%x, PM1b control 0x%x, reset register %s 0x%llx <- 0x%x: intercepted%s\n",
+		   acpi->pm1a_control, acpi->pm1b_control,
+		   acpi->reset_in_io ? "I/O" : acpi->reset_mmio ? "memory" : "none",
+		   (unsigned long long)(acpi->reset_in_io ? acpi->reset_port : acpi->reset_mmio), acpi->reset_value,
+		   acpi->reset_mmio ? " (except the memory-mapped reset register)" : "");
+}
+
 static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
 				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
 				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps);
@@ -102,6 +126,7 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	hv->caps = *caps;
 	hv->maxphyaddr = maxphyaddr;
 	hv->tsc_hz = platform_tsc_hz();
+	find_acpi_power(&hv->acpi);
 	if (config->stats_interval_ms && caps->preemption_timer) {
 		/* The preemption timer counts down at TSC >> VMX_MISC[4:0]
 		 * (SDM Vol. 3C §26.5.1), only while the guest runs. */

@@ -29,6 +29,9 @@ uint64_t platform_tsc_hz(void);
 
 /* Highest physical address (exclusive) in the firmware's memory map. */
 uint64_t platform_memory_top(void);
+/* Physical address of the ACPI RSDP from the firmware's configuration
+ * table (ACPI 2.0 entry preferred), 0 when there is none. */
+uint64_t platform_acpi_rsdp(void);
 
 /* Size in bytes of the hypervisor's own loaded image. */
 uint64_t platform_image_size(void);

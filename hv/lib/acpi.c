@@ -1,0 +1,113 @@
+/* FADT power registers (acpi.h). ACPI 6.x §5.2.5 (RSDP), §5.2.7-8
+ * (RSDT/XSDT), §5.2.9 (FADT), §5.2.3.2 (Generic Address Structure). */
+#include "acpi.h"
+
+#include <stddef.h>
+
+#define GAS_SPACE_MEMORY 0
+#define GAS_SPACE_IO 1
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
+
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+static bool checksum_ok(const uint8_t *p, uint32_t len)
+{
+	uint8_t sum = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + p[i]);
+	return sum == 0;
+}
+
+static bool sig_is(const uint8_t *p, const char *sig)
+{
+	return p[0] == (uint8_t)sig[0] && p[1] == (uint8_t)sig[1] && p[2] == (uint8_t)sig[2] && p[3] == (uint8_t)sig[3];
+}
+
+/* A whole table (header + body) with a valid checksum, or NULL. */
+static const uint8_t *map_table(uint64_t phys, acpi_map_fn *map, void *ctx)
+{
+	const uint8_t *h = map(ctx, phys, 36);
+	if (!h)
+		return NULL;
+	uint32_t len = le32(h + 4);
+	if (len < 36 || len > (1u << 20))
+		return NULL;
+	const uint8_t *t = map(ctx, phys, len);
+	return t && checksum_ok(t, len) ? t : NULL;
+}
+
+/* I/O port of a Generic Address Structure at `gas`, 0 when not in I/O space. */
+static uint16_t gas_io_port(const uint8_t *gas)
+{
+	uint64_t addr = le64(gas + 4);
+	return gas[0] == GAS_SPACE_IO && addr && addr <= 0xffff ? (uint16_t)addr : 0;
+}
+
+static void read_fadt(const uint8_t *f, uint32_t len, struct acpi_power *out)
+{
+	out->pm1a_control = len >= 68 ? (uint16_t)le32(f + 64) : 0;
+	out->pm1b_control = len >= 72 ? (uint16_t)le32(f + 68) : 0;
+	/* ACPI 2.0+: the extended blocks win when present (§5.2.9). */
+	if (len >= 184 && gas_io_port(f + 172))
+		out->pm1a_control = gas_io_port(f + 172);
+	if (len >= 196 && gas_io_port(f + 184))
+		out->pm1b_control = gas_io_port(f + 184);
+	if (len >= 129 && (le32(f + 112) & FADT_FLAG_RESET_REG_SUP)) {
+		const uint8_t *gas = f + 116;
+		out->reset_value = f[128];
+		if (gas[0] == GAS_SPACE_IO && gas_io_port(gas)) {
+			out->reset_in_io = true;
+			out->reset_port = gas_io_port(gas);
+		} else if (gas[0] == GAS_SPACE_MEMORY) {
+			out->reset_mmio = le64(gas + 4);
+		}
+	}
+}
+
+const char *acpi_find_power(uint64_t rsdp_phys, acpi_map_fn *map, void *ctx, struct acpi_power *out)
+{
+	*out = (struct acpi_power){ 0 };
+	const uint8_t *rsdp = map(ctx, rsdp_phys, 20);
+	if (!rsdp || !(rsdp[0] == 'R' && rsdp[1] == 'S' && rsdp[2] == 'D' && rsdp[3] == ' ' && rsdp[4] == 'P' &&
+		       rsdp[5] == 'T' && rsdp[6] == 'R' && rsdp[7] == ' '))
+		return "no RSDP signature";
+	if (!checksum_ok(rsdp, 20))
+		return "RSDP checksum mismatch";
+	/* Revision 2+: the XSDT (64-bit entries), else the RSDT (32-bit). */
+	uint64_t root = le32(rsdp + 16);
+	unsigned entry_size = 4;
+	if (rsdp[15] >= 2) {
+		const uint8_t *r2 = map(ctx, rsdp_phys, 36);
+		if (r2 && checksum_ok(r2, le32(r2 + 20) >= 36 ? 36 : 20) && le64(r2 + 24)) {
+			root = le64(r2 + 24);
+			entry_size = 8;
+		}
+	}
+	const uint8_t *sdt = map_table(root, map, ctx);
+	if (!sdt || !sig_is(sdt, entry_size == 8 ? "XSDT" : "RSDT"))
+		return entry_size == 8 ? "XSDT missing or corrupt" : "RSDT missing or corrupt";
+	uint32_t entries = (le32(sdt + 4) - 36) / entry_size;
+	for (uint32_t i = 0; i < entries; i++) {
+		const uint8_t *e = sdt + 36 + i * entry_size;
+		uint64_t phys = entry_size == 8 ? le64(e) : le32(e);
+		const uint8_t *t = map_table(phys, map, ctx);
+		if (t && sig_is(t, "FACP")) {
+			read_fadt(t, le32(t + 4), out);
+			return NULL;
+		}
+	}
+	return "no FADT";
+}
+
+bool acpi_pm1_write_sleeps(unsigned offset, unsigned size, uint32_t value, unsigned *slp_typ)
+{
+	/* Place the written bytes at their offset within the 16-bit register. */
+	uint32_t reg = offset == 0 ? value : offset == 1 ? value << 8 : 0;
+	if (size == 1 && offset == 0)
+		reg &= 0xff;
+	if (!(reg & (1u << 13)))
+		return false;
+	*slp_typ = (reg >> 10) & 7;
+	return true;
+}
