@@ -1,0 +1,107 @@
+/* acpi_shim.efi: test tool for the ACPI power-off and reset intercepts.
+ * OVMF under Bochs installs no ACPI tables, so this app installs a minimal
+ * set first (RSDP 2.0 -> XSDT -> FADT with PM1a control at an unused port
+ * and a reset register in I/O space), starts \EFI\hv\hv.efi (which
+ * virtualizes this CPU and returns here, now a guest), then writes SLP_EN
+ * with SLP_TYP=5 to PM1a and the reset value to the reset register. The
+ * ports lead nowhere in Bochs; the hypervisor must notice both writes and
+ * print its final statistics. Ends the run through Bochs's shutdown port.
+ * Test tool: never for real machines. */
+#include <efi.h>
+#include <efilib.h>
+
+#include "../../hv/lib/log.h"
+#include "../../hv/lib/serial.h"
+
+#include <hv/cpu.h>
+
+#define PM1A_CONTROL 0x4004
+#define RESET_PORT 0x4008
+#define RESET_VALUE 0x77
+
+static uint8_t tables[1024] __attribute__((aligned(16)));
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static void checksum(uint8_t *p, uint32_t len, unsigned at)
+{
+	uint8_t sum = 0;
+	p[at] = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + p[i]);
+	p[at] = (uint8_t)-sum;
+}
+
+static void header(uint8_t *t, const char *sig, uint32_t len)
+{
+	for (int i = 0; i < 4; i++)
+		t[i] = (uint8_t)sig[i];
+	put32(t + 4, len);
+	t[8] = 2; /* revision */
+}
+
+/* RSDP at +0, XSDT at +64, FADT at +256 (ACPI 6.x §5.2.5, §5.2.8, §5.2.9). */
+static void *build_tables(void)
+{
+	uint8_t *rsdp = tables, *xsdt = tables + 64, *fadt = tables + 256;
+	header(fadt, "FACP", 276);
+	put32(fadt + 64, PM1A_CONTROL);
+	put32(fadt + 112, 1u << 10); /* RESET_REG_SUP */
+	fadt[116] = 1;               /* reset register: I/O space, 8 bits */
+	fadt[117] = 8;
+	put64(fadt + 120, RESET_PORT);
+	fadt[128] = RESET_VALUE;
+	checksum(fadt, 276, 9);
+	header(xsdt, "XSDT", 44);
+	put64(xsdt + 36, (uint64_t)(uintptr_t)fadt);
+	checksum(xsdt, 44, 9);
+	const char *sig = "RSD PTR ";
+	for (int i = 0; i < 8; i++)
+		rsdp[i] = (uint8_t)sig[i];
+	rsdp[15] = 2;
+	put32(rsdp + 20, 36);
+	put64(rsdp + 24, (uint64_t)(uintptr_t)xsdt);
+	checksum(rsdp, 20, 8);
+	checksum(rsdp, 36, 32);
+	return rsdp;
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
+{
+	InitializeLib(image, system_table);
+	serial_init(0x3f8, 115200);
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
+	EFI_STATUS s = uefi_call_wrapper(BS->InstallConfigurationTable, 2, &acpi20, build_tables());
+	log_raw("acpi_shim: ACPI 2.0 tables installed (%lu): PM1a control 0x%x, reset register 0x%x <- 0x%x\n",
+		(unsigned long)s, PM1A_CONTROL, RESET_PORT, RESET_VALUE);
+
+	EFI_LOADED_IMAGE *loaded = NULL;
+	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&loaded);
+	EFI_HANDLE hv = NULL;
+	s = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, FileDevicePath(loaded->DeviceHandle, L"\\EFI\\hv\\hv.efi"),
+			      NULL, 0, &hv);
+	if (!EFI_ERROR(s))
+		s = uefi_call_wrapper(BS->StartImage, 3, hv, NULL, NULL);
+	log_raw("acpi_shim: hv.efi returned %lu; CPUID.1:ECX.hypervisor=%u\n", (unsigned long)s,
+		(cpuid(1).ecx >> 31) & 1);
+
+	log_raw("acpi_shim: PM1a control <- SLP_TYP=5 | SLP_EN\n");
+	__asm__ volatile("outw %w0, %w1" ::"a"((uint16_t)((5u << 10) | (1u << 13))), "Nd"((uint16_t)PM1A_CONTROL));
+	log_raw("acpi_shim: reset register <- 0x%x\n", RESET_VALUE);
+	outb(RESET_PORT, RESET_VALUE);
+	log_raw("acpi_shim: done\n");
+	serial_drain();
+	for (const char *p = "Shutdown"; *p; p++)
+		outb(0x8900, (uint8_t)*p);
+	return EFI_SUCCESS;
+}
