@@ -12,6 +12,7 @@
 
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
+#include "shim_start.h"
 
 #include <hv/cpu.h>
 
@@ -85,13 +86,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	log_raw("acpi_shim: ACPI 2.0 tables installed (%lu): PM1a control 0x%x, reset register 0x%x <- 0x%x\n",
 		(unsigned long)s, PM1A_CONTROL, RESET_PORT, RESET_VALUE);
 
-	EFI_LOADED_IMAGE *loaded = NULL;
-	uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&loaded);
-	EFI_HANDLE hv = NULL;
-	s = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, FileDevicePath(loaded->DeviceHandle, L"\\EFI\\hv\\hv.efi"),
-			      NULL, 0, &hv);
-	if (!EFI_ERROR(s))
-		s = uefi_call_wrapper(BS->StartImage, 3, hv, NULL, NULL);
+	s = shim_start_hv(image);
 	log_raw("acpi_shim: hv.efi returned %lu; CPUID.1:ECX.hypervisor=%u\n", (unsigned long)s,
 		(cpuid(1).ecx >> 31) & 1);
 
