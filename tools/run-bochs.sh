@@ -4,11 +4,15 @@
 #   0   passed: the run ended through Bochs's shutdown port ("Shutdown" to 0x8900)
 #   1   failed: Bochs stopped any other way (panic, triple fault, ...)
 #   124 timed out
-# --until REGEX ends the run (status 0) as soon as a serial line matches.
+# --until REGEX ends the run (status 0) as soon as a serial line matches;
+# --until-bochs REGEX as soon as a line of Bochs's own log matches (info
+# messages on: resets, device setup), and prints that line.
 # Settings measured on Debian 12: ../shared/notes/emulation.md, README.md.
 #
 # usage: run-bochs.sh IMAGE [--log FILE] [--timeout S] [--until REGEX]
 #                     [--cpus N] [--memory MiB] [--model NAME] [--disk2 IMAGE2] [--quiet]
+# RUN_BOCHS_KEEP=1 in the environment keeps bochs.log and bochsrc for debugging;
+# RUN_BOCHS_INFO=report logs Bochs's info messages too (resets, device setup).
 # --disk2 adds a second disk, booted by the firmware after the first returns.
 # The CPU model is corei7_skylake_x: with Bochs 2.7's `tigerlake` model,
 # Debian's 6.1 kernel hangs early in a page-fault loop even without the
@@ -16,12 +20,13 @@
 # user space in about 2.33e9 ticks.
 set -uo pipefail
 
-image= disk2= log=serial.log timeout=600 until= cpus=1 memory=512 model=corei7_skylake_x quiet=0
+image= disk2= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--log) log=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--until) until=$2; shift 2 ;;
+	--until-bochs) until_bochs=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--memory) memory=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
@@ -38,6 +43,8 @@ done
 command -v bochs >/dev/null && command -v xvfb-run >/dev/null ||
 	{ echo "run-bochs: bochs or xvfb-run missing: apt-get install bochs bochsbios bochs-x xvfb" >&2; exit 2; }
 
+info=${RUN_BOCHS_INFO:-ignore}
+[ -n "$until_bochs" ] && info=report
 work=$(mktemp -d /tmp/hv-bochs.XXXXXX)
 log=$(realpath -m "$log")
 : >"$log"
@@ -56,7 +63,7 @@ boot: disk
 com1: enabled=true, mode=file, dev=$log
 display_library: x
 log: $work/bochs.log
-info: action=ignore
+info: action=$info
 error: action=report
 panic: action=fatal
 RC
@@ -83,6 +90,10 @@ while kill -0 $pid 2>/dev/null; do
 		status=until
 		break
 	fi
+	if [ -n "$until_bochs" ] && grep -qaE "$until_bochs" "$work/bochs.log"; then
+		status=until_bochs
+		break
+	fi
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		status=timeout
 		break
@@ -98,6 +109,9 @@ wait 2>/dev/null
 if [ "$status" = until ]; then
 	rc=0
 	why="serial line matched /$until/"
+elif [ "$status" = until_bochs ]; then
+	rc=0
+	why="Bochs log line matched /$until_bochs/: $(grep -aE -m1 "$until_bochs" "$work/bochs.log")"
 elif [ "$status" = timeout ]; then
 	rc=124
 	why="timed out after ${timeout}s"
@@ -113,5 +127,9 @@ else
 fi
 ticks=$(grep -aoE "^[0-9]+" "$work/bochs.log" | tail -n 1)
 echo "run-bochs: $why after $((SECONDS - start))s wall${ticks:+, about $((10#$ticks)) ticks}; serial log in $log" >&2
-rm -rf "$work"
+if [ -n "${RUN_BOCHS_KEEP:-}" ]; then
+	echo "run-bochs: RUN_BOCHS_KEEP set: Bochs log and config kept in $work" >&2
+else
+	rm -rf "$work"
+fi
 exit $rc

@@ -9,6 +9,7 @@
 #          [--reject REGEX]...    lines that must not appear
 #          [--timeout S]          time bound for the whole boot
 #          [--runner-status N]    status the runner must end with (default 0)
+#          [--runner-expect REGEX]... lines the runner must report on its stderr
 #          [--size MiB] [--runner-arg ARG]...
 # Prints one line per assertion and "N passed, N failed"; exits 0 only when
 # every assertion held.
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tools=$(cd "$here/../../tools" && pwd)
 
 name= build= emulator= config= efi= next= timeout=300 want_status=0 size=64
-adds=() expects=() rejects=() runner_args=()
+adds=() expects=() rejects=() runner_args=() runner_expects=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--name) name=$2; shift 2 ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--next-boot) next=$2; shift 2 ;;
 	--expect) expects+=("$2"); shift 2 ;;
 	--reject) rejects+=("$2"); shift 2 ;;
+	--runner-expect) runner_expects+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--runner-status) want_status=$2; shift 2 ;;
 	--size) size=$2; shift 2 ;;
@@ -68,6 +70,11 @@ if [ "$status" = "$want_status" ]; then
 else
 	bad "runner ended with status $status, wanted $want_status (124 = timed out after ${timeout}s)"
 fi
+# What the runner itself reported (its stderr), e.g. an emulator event.
+for re in "${runner_expects[@]}"; do
+	hit=$(grep -aE -m1 -- "$re" "$out/runner.log")
+	[ -n "$hit" ] && ok "runner reported /$re/" || bad "runner did not report /$re/"
+done
 # Expected lines must appear in the given order.
 line=0
 for re in "${expects[@]}"; do

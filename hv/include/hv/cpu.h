@@ -45,6 +45,11 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+static inline void outl(uint16_t port, uint32_t value)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(value), "Nd"(port));
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
