@@ -1,0 +1,1 @@
+# The guest-fuzzing boot test (label fuzz): test/guests/fuzz*.c as the guest.
