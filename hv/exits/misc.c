@@ -35,6 +35,7 @@ enum exit_action handle_vmx_instruction(struct exit_ctx *ctx)
 #define XCR0_BNDREG (1ull << 3)
 #define XCR0_BNDCSR (1ull << 4)
 #define XCR0_AVX512 (7ull << 5)
+#define XCR0_AMX (3ull << 17) /* XTILECFG, XTILEDATA */
 #define CR4_OSXSAVE (1ull << 18)
 
 /* XSETBV: validate as the processor would (SDM Vol. 2D, XSETBV "Protected
@@ -48,7 +49,9 @@ enum exit_action handle_xsetbv(struct exit_ctx *ctx)
 	bool bad = guest_cpl() != 0 || (uint32_t)r->rcx != 0 || !(value & XCR0_X87) || (value & ~supported) ||
 		   ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
 		   (!!(value & XCR0_BNDREG) != !!(value & XCR0_BNDCSR)) ||
-		   ((value & XCR0_AVX512) && ((value & XCR0_AVX512) != XCR0_AVX512 || !(value & XCR0_AVX)));
+		   ((value & XCR0_AVX512) && ((value & XCR0_AVX512) != XCR0_AVX512 || !(value & XCR0_AVX))) ||
+		   /* AMX state all or none, or our own XSETBV would fault. */
+		   ((value & XCR0_AMX) && (value & XCR0_AMX) != XCR0_AMX);
 	if (bad) {
 		inject_gp0(ctx);
 		return EXIT_RESUME;
