@@ -67,15 +67,13 @@ uint64_t exit_qualification(struct exit_ctx *ctx)
 	return ctx->qualification;
 }
 
-struct vmcs_access_counts vmcs_access_counts;
-
 /* Called by vmx_exit_stub with the TSC it read as its first instruction.
  * The cost of the exit, recorded last, runs to here, just before the stub
  * restores the guest's registers and resumes it. */
 void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit);
 void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit)
 {
-	struct vmcs_access_counts before = vmcs_access_counts;
+	uint64_t reads_before = v->vmreads, writes_before = v->vmwrites;
 	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 	struct exit_ctx ctx = {
 		.vcpu = v,
@@ -109,8 +107,7 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 		deliver_pending_events(&ctx);
 	if (!ctx.not_counted)
 		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
-			     (uint32_t)(vmcs_access_counts.reads - before.reads),
-			     (uint32_t)(vmcs_access_counts.writes - before.writes));
+			     (uint32_t)(v->vmreads - reads_before), (uint32_t)(v->vmwrites - writes_before));
 }
 
 _Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags);

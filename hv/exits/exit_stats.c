@@ -13,9 +13,51 @@ static void log_line(void *ctx, const char *line)
 	log_printf("%s\n", line);
 }
 
+/* The summed table only: its machine lines would repeat the per-CPU ones. */
+static void log_table_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (line[0] == '|')
+		log_printf("%s\n", line);
+}
+
+/* Every virtualized CPU's statistics, read as they are: another CPU may be
+ * adding to its own while we print (counts, not a transaction). One dump
+ * at a time; the sum lives here, not on the host stack. */
+static volatile int dump_lock;
+static struct exit_stats sum;
+
+void exit_stats_print_cpu(const struct vcpu *v, const char *why)
+{
+	while (__atomic_exchange_n(&dump_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	stats_render(&v->stats, v->index, why, rdtsc(), v->ept_violations, exit_reason_name, log_line, NULL);
+	__atomic_store_n(&dump_lock, 0, __ATOMIC_RELEASE);
+}
+
 void exit_stats_print(const struct vcpu *v, const char *why)
 {
-	stats_render(&v->stats, v->index, why, rdtsc(), v->ept_violations, exit_reason_name, log_line, NULL);
+	while (__atomic_exchange_n(&dump_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	const struct hv *hv = v->hv;
+	unsigned printed = 0;
+	uint64_t ept_violations = 0;
+	sum = (struct exit_stats){ 0 };
+	for (unsigned i = 0; i < hv->cpu_count; i++) {
+		const struct vcpu *c = hv->vcpus[i];
+		if (!c->virtualized)
+			continue;
+		stats_render(&c->stats, c->index, why, rdtsc(), c->ept_violations, exit_reason_name, log_line, NULL);
+		stats_merge(&sum, &c->stats);
+		ept_violations += c->ept_violations;
+		printed++;
+	}
+	if (printed > 1) {
+		log_printf("exits of all %u CPUs (asked on CPU %u): %llu exits, %llu EPT violations\n", printed, v->index,
+			   (unsigned long long)sum.exits, (unsigned long long)ept_violations);
+		stats_render(&sum, v->index, why, rdtsc(), ept_violations, exit_reason_name, log_table_line, NULL);
+	}
+	__atomic_store_n(&dump_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* VMX-preemption timer expired (exit reason 52): time for the periodic
@@ -33,7 +75,7 @@ enum exit_action handle_preemption_timer(struct exit_ctx *ctx)
 		   (unsigned long long)v->pending_interrupts[3], (unsigned long long)v->pending_interrupts[2],
 		   (unsigned long long)v->pending_interrupts[1], (unsigned long long)v->pending_interrupts[0],
 		   v->guest_nmi_pending);
-	exit_stats_print(ctx->vcpu, "periodic");
+	exit_stats_print_cpu(ctx->vcpu, "periodic"); /* each CPU has its own timer */
 	vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ctx->vcpu->hv->preemption_timer_reload);
 	return EXIT_RESUME;
 }

@@ -3,8 +3,12 @@
 
 #include "../vmx/vcpu.h"
 
-/* Prints this CPU's exit statistics (stats.h, README "Exit statistics"):
- * the table, then the machine lines; `why` is request, periodic or final. */
+/* Prints the exit statistics (stats.h, README "Exit statistics") of every
+ * virtualized CPU, each its table and machine lines, then with several
+ * CPUs the table of their sum; v is the CPU that asks; `why` is request,
+ * periodic or final. */
 void exit_stats_print(const struct vcpu *v, const char *why);
+/* This CPU's only (the periodic dump: every CPU has its own timer). */
+void exit_stats_print_cpu(const struct vcpu *v, const char *why);
 
 #endif

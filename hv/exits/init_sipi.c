@@ -2,8 +2,12 @@
  * wait-for-SIPI activity state; SIPI starts it in real mode at
  * vector << 12 with the architectural INIT state (SDM Vol. 3A §10.1.1,
  * Table 10-1; unrestricted guest lets the guest run real mode directly).
- * Both are idempotent: Bochs 2.7 may leave INIT pending after an INIT exit
- * and exit again. */
+ * Both are idempotent: an INIT while waiting changes nothing, a SIPI when
+ * not waiting is ignored. Whether the CPU waits for a SIPI is kept here, in the
+ * vCPU, not read back from the VMCS: Bochs 2.7 saves activity state 0
+ * (active) and "blocking by SMI" in the SIPI exit of a processor that was
+ * waiting for it (seen: INIT exit, entry with wait-for-SIPI, SIPI exit with
+ * activity 0, interruptibility 4). */
 #include "../lib/log.h"
 #include "../vmx/segment.h"
 #include "../vmx/vmx_ops.h"
@@ -15,9 +19,31 @@
 
 enum exit_action handle_init(struct exit_ctx *ctx)
 {
-	if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_WAIT_FOR_SIPI)
+	struct vcpu *v = ctx->vcpu;
+	/* Bochs 2.7 never clears the INIT latch when an INIT causes a VM exit
+	 * (cpu/event.cc): the next entry into an active guest exits with INIT
+	 * again, before the SIPI-started processor ran one instruction. Real
+	 * processors consume the INIT. Say so once; then behave as for any
+	 * INIT (wait-for-SIPI masks the latch in Bochs). */
+	if (v->sipi_started && vmcs_read(VMCS_GUEST_RIP) == 0 && vmcs_read(VMCS_GUEST_CS_BASE) == v->sipi_cs_base &&
+	    !v->stale_init_reported) {
+		v->stale_init_reported = true;
+		log_printf("CPU %u: INIT again before the processor the SIPI started ran an instruction "
+			   "(an INIT latch that stayed set: Bochs 2.7 does this, hardware does not)\n", v->index);
+	}
+	v->sipi_started = false;
+	if (!ctx->vcpu->wait_for_sipi)
 		log_printf("CPU %u: INIT: waiting for SIPI\n", ctx->vcpu->index);
+	ctx->vcpu->wait_for_sipi = true;
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_FOR_SIPI);
+	/* INIT resets the processor: no blocking of any kind is left, nothing
+	 * to inject. VM entry also insists (SDM Vol. 3C §27.3.1.5): blocking by
+	 * SMI must be 0 outside SMM (Bochs 2.7 reports bit 2 set in the INIT
+	 * exit), and no event may be injected into wait-for-SIPI. */
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, 0);
+	ctx->event_injected = false;
 	ctx->vcpu->pending_interrupts[0] = ctx->vcpu->pending_interrupts[1] = 0;
 	ctx->vcpu->pending_interrupts[2] = ctx->vcpu->pending_interrupts[3] = 0;
 	ctx->vcpu->guest_nmi_pending = false;
@@ -35,8 +61,9 @@ static void real_mode_segment(enum vmcs_field sel, enum vmcs_field base, enum vm
 
 enum exit_action handle_sipi(struct exit_ctx *ctx)
 {
-	if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_WAIT_FOR_SIPI)
+	if (!ctx->vcpu->wait_for_sipi)
 		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
+	ctx->vcpu->wait_for_sipi = false;
 	struct hv *hv = ctx->vcpu->hv;
 	uint8_t vector = (uint8_t)exit_qualification(ctx);
 	struct guest_regs *r = ctx->regs;
@@ -72,6 +99,8 @@ enum exit_action handle_sipi(struct exit_ctx *ctx)
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+	ctx->vcpu->sipi_started = true;
+	ctx->vcpu->sipi_cs_base = (uint64_t)vector << 12;
 	invvpid(INVVPID_SINGLE_CONTEXT, (uint16_t)vmcs_read(VMCS_VPID), 0);
 	log_printf("CPU %u: SIPI vector 0x%02x: starting at %04x:0000 in real mode\n", ctx->vcpu->index, vector,
 		   vector << 8);

@@ -46,6 +46,45 @@ void stats_record(struct exit_stats *s, unsigned reason, uint32_t sub, uint64_t 
 	cell_add(&r->other, cycles);
 }
 
+static void cell_merge(struct stat_cell *into, const struct stat_cell *from)
+{
+	if (!from->count)
+		return;
+	if (into->count == 0 || from->min < into->min)
+		into->min = from->min;
+	if (from->max > into->max)
+		into->max = from->max;
+	into->count += from->count;
+	into->cycles += from->cycles;
+}
+
+void stats_merge(struct exit_stats *into, const struct exit_stats *from)
+{
+	into->exits += from->exits;
+	into->cycles += from->cycles;
+	for (unsigned i = 0; i < STATS_REASONS; i++) {
+		struct reason_stats *r = &into->reason[i];
+		const struct reason_stats *f = &from->reason[i];
+		cell_merge(&r->cell, &f->cell);
+		r->vmreads += f->vmreads;
+		r->vmwrites += f->vmwrites;
+		cell_merge(&r->other, &f->other);
+		for (unsigned j = 0; j < f->subs_used && j < STATS_SUBS; j++) {
+			unsigned k = 0;
+			while (k < r->subs_used && r->subs[k].key != f->subs[j].key)
+				k++;
+			if (k < r->subs_used) {
+				cell_merge(&r->subs[k].cell, &f->subs[j].cell);
+			} else if (r->subs_used < STATS_SUBS) {
+				r->subs[r->subs_used] = (struct stat_sub){ f->subs[j].key, { 0, 0, 0, 0 } };
+				cell_merge(&r->subs[r->subs_used++].cell, &f->subs[j].cell);
+			} else {
+				cell_merge(&r->other, &f->subs[j].cell);
+			}
+		}
+	}
+}
+
 uint32_t stats_sub_key_cr(unsigned cr, unsigned access_type) { return (cr & 15) << 2 | (access_type & 3); }
 uint32_t stats_sub_key_port(uint16_t port, bool in) { return (uint32_t)port << 1 | in; }
 

@@ -46,6 +46,11 @@ struct exit_stats {
 void stats_record(struct exit_stats *s, unsigned reason, uint32_t sub, uint64_t cycles, uint32_t vmreads,
 		  uint32_t vmwrites);
 
+/* Adds the counts of `from` to `into` (statistics summed over CPUs): the
+ * cells add, min and max combine, sub-kinds merge by key (beyond STATS_SUBS
+ * they go to "other"). */
+void stats_merge(struct exit_stats *into, const struct exit_stats *from);
+
 /* Sub-kind keys, and their text ("leaf:0x00000001", "cr:cr0-write",
  * "vector:14", "msr:0x0000001b", "port:0x64-in"). */
 uint32_t stats_sub_key_cr(unsigned cr, unsigned access_type); /* access_type as decode.h enum cr_access_type */

@@ -10,6 +10,7 @@
 #include "../lib/acpi.h"
 #include "../lib/config.h"
 #include "vmx_caps.h"
+#include "vmx_ops.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,14 +65,26 @@ struct vcpu {
 	unsigned index;
 	uint32_t apic_id;
 	uint64_t vmxon_phys, vmcs_phys;
-	volatile uint8_t host_nmi_pending; /* set by the host NMI stub through HOST_GS_BASE */
+	/* The GS area: HOST_GS_BASE points at host_nmi_pending (gs:0, set by
+	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16. */
+	_Alignas(8) volatile uint8_t host_nmi_pending;
+	volatile uint64_t vmreads, vmwrites;
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
 	bool stopped;
+	bool virtualized; /* runs as our guest: its statistics are printed */
+	bool wait_for_sipi; /* an INIT put it in wait-for-SIPI (init_sipi.c) */
+	bool sipi_started;      /* a SIPI started it and no INIT came since */
+	bool stale_init_reported;
+	uint64_t sipi_cs_base;  /* where that SIPI started it */
 } __attribute__((aligned(4096)));
+_Static_assert(offsetof(struct vcpu, vmreads) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMREADS,
+	       "vmx_ops.h counts VMREADs at gs:8");
+_Static_assert(offsetof(struct vcpu, vmwrites) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITES,
+	       "vmx_ops.h counts VMWRITEs at gs:16");
 
 
 #define HV_MAX_CPUS 64

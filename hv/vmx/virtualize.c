@@ -6,8 +6,10 @@
 
 #include "../ept/ept.h"
 #include "../ept/mtrr.h"
+#include "../lib/fmt.h"
 #include "../lib/log.h"
 #include "host.h"
+#include "vmx_detect.h"
 #include "vmx_setup.h"
 
 #include <hv/cpu.h>
@@ -74,7 +76,8 @@ static void find_acpi_power(struct acpi_power *acpi)
 
 static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
 				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
-				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps);
+				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
+				       const uint32_t *apic_ids, unsigned ncpus);
 
 enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
 			     const struct vmx_caps *caps)
@@ -93,7 +96,14 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 	bool host_1gb = cpuid(0x80000001).edx & (1u << 26);
 	uint64_t host_top = host_1gb ? top : (top < (64ull << 30) ? top : (64ull << 30));
 	uint64_t image_size = platform_image_size();
-	uint64_t pages = 1024 + PAGES(sizeof(struct hv)) + PAGES(image_size) + PAGES(sizeof(struct vcpu)) +
+	uint32_t apic_ids[HV_MAX_CPUS];
+	unsigned ncpus = platform_processors(apic_ids, HV_MAX_CPUS);
+	char ids[160];
+	size_t used = 0;
+	for (unsigned i = 0; i < ncpus && used + 12 < sizeof(ids); i++)
+		used += fmt_format(ids + used, sizeof(ids) - used, " %u", apic_ids[i]);
+	log_printf("processors: %u (APIC IDs%s%s)\n", ncpus, ids, used + 12 >= sizeof(ids) ? " ..." : "");
+	uint64_t pages = 1024 + PAGES(sizeof(struct hv)) + PAGES(image_size) + ncpus * PAGES(sizeof(struct vcpu)) +
 			 (caps->ept_1gb ? top_gb / 512 + 8 : top_gb) + (host_1gb ? top_gb / 512 + 1 : host_top >> 30);
 	uint64_t arena;
 	if (platform_alloc_reserved(pages, &arena) != HV_OK) {
@@ -101,7 +111,8 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 			   (unsigned long long)(pages * 4));
 		return HV_ERR_NO_MEMORY;
 	}
-	enum hv_status st = build_and_launch(arena, pages, top, host_top, memory_top, maxphyaddr, config, msrs, caps);
+	enum hv_status st = build_and_launch(arena, pages, top, host_top, memory_top, maxphyaddr, config, msrs, caps,
+					     apic_ids, ncpus);
 	if (st != HV_OK) {
 		/* Nothing launched: give the firmware its memory back, so that
 		 * the OS booted next loses nothing to us. */
@@ -111,11 +122,67 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 	return st;
 }
 
+/* An AP virtualizes itself: VMX on in its own IA32_FEATURE_CONTROL, then
+ * the same launch-in-place as the BSP. It runs through the firmware's MP
+ * services, one AP at a time, and reports into ap_start, which is in
+ * firmware memory (on the BSP's stack), because after VMLAUNCH the AP is a
+ * guest and the arena is hidden from it. */
+struct ap_start {
+	struct vcpu *v;
+	uint64_t host_rip;
+	enum hv_status status;
+	bool returned;
+};
+
+static void ap_virtualize(void *arg)
+{
+	struct ap_start *a = arg;
+	log_printf("CPU %u (APIC ID %u): turning VMX on\n", a->v->index, a->v->apic_id);
+	enum hv_status st = vmx_feature_control(false);
+	if (st == HV_OK) {
+		a->v->virtualized = true;
+		st = vmx_virtualize_this_cpu(a->v, a->host_rip);
+		if (st != HV_OK)
+			a->v->virtualized = false; /* still in root mode: the arena is ours */
+	}
+	a->status = st;
+	a->returned = true;
+}
+
+#define AP_TIMEOUT_US 5000000u
+
+/* The APs, after the BSP: a processor that fails is reported by APIC ID
+ * and runs on without the hypervisor; the others go on. The firmware's
+ * console must not be used from an AP: the log mirror is off meanwhile. */
+static void virtualize_aps(struct vcpu *const *aps, const uint32_t *apic_ids, unsigned ncpus, uint64_t host_rip)
+{
+	log_mirror_fn *mirror = log_get_mirror();
+	unsigned ok = 1;
+	for (unsigned i = 1; i < ncpus; i++) {
+		struct ap_start a = { aps[i], host_rip, HV_ERR_INVALID, false };
+		log_set_mirror(NULL);
+		enum hv_status st = platform_run_on_ap(apic_ids[i], ap_virtualize, &a, AP_TIMEOUT_US);
+		log_set_mirror(mirror);
+		if (st == HV_OK && a.returned && a.status == HV_OK) {
+			ok++;
+			log_printf("CPU %u (APIC ID %u) runs as a guest in VMX non-root mode\n", i, apic_ids[i]);
+		} else {
+			log_printf("CPU %u (APIC ID %u) NOT virtualized: %s; it runs on without the hypervisor\n", i,
+				   apic_ids[i],
+				   st != HV_OK ? (st == HV_ERR_TIMEOUT ? "the firmware's MP services timed out"
+								       : "the firmware's MP services refused")
+					       : hv_status_text(a.status));
+		}
+	}
+	log_printf("%u of %u processors virtualized\n", ok, ncpus);
+}
+
 /* Everything that lives in the arena: struct hv, the host image copy, host
- * page tables, EPT, the vCPU; then VMX on and VMLAUNCH. */
+ * page tables, EPT, the vCPUs; then VMX on and VMLAUNCH, BSP first. */
 static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
 				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
-				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps)
+				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
+				       const uint32_t *apic_ids, unsigned ncpus)
 {
 	uint64_t top_gb = top >> 30, image_size = platform_image_size();
 	struct hv tmp = { .arena_base = arena, .arena_size = pages * 4096 };
@@ -170,22 +237,33 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		   hv->ept.tables, (unsigned long long)hv->arena_base, (unsigned long long)(hv->arena_base + hv->arena_size),
 		   (unsigned long long)(hv->arena_size / 1024));
 
-	struct vcpu *v = arena_alloc_pages(hv, PAGES(sizeof(struct vcpu)));
-	if (!v) {
-		log_printf("arena exhausted before the per-CPU state\n");
-		return HV_ERR_NO_MEMORY;
+	/* Every processor's state, built now: once the BSP is a guest the
+	 * arena is out of its reach (the APs, not yet virtualized, still
+	 * reach it through the firmware's identity map). */
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct vcpu *v = arena_alloc_pages(hv, PAGES(sizeof(struct vcpu)));
+		if (!v) {
+			log_printf("arena exhausted before the per-CPU state of CPU %u\n", i);
+			return HV_ERR_NO_MEMORY;
+		}
+		v->hv = hv;
+		v->index = i;
+		v->apic_id = apic_ids[i];
+		v->virtualized = i == 0; /* an AP sets it itself when it launches */
+		hv->vcpus[i] = v;
+		host_build_tables(v, (uint64_t)(uintptr_t)host_exception_stubs + (uint64_t)delta);
 	}
-	v->hv = hv;
-	v->index = 0;
-	v->apic_id = cpuid(1).ebx >> 24;
-	hv->vcpus[0] = v;
-	hv->cpu_count = 1;
-	host_build_tables(v, (uint64_t)(uintptr_t)host_exception_stubs + (uint64_t)delta);
+	hv->cpu_count = ncpus;
 	/* Once launched we are the guest, and the arena is out of reach:
-	 * keep what we still want to print in locals. */
-	unsigned index = v->index, apic_id = v->apic_id;
-	st = vmx_virtualize_this_cpu(v, (uint64_t)(uintptr_t)vmx_exit_stub + (uint64_t)delta);
-	if (st == HV_OK)
-		log_printf("CPU %u (APIC ID %u) runs as a guest in VMX non-root mode\n", index, apic_id);
-	return st;
+	 * keep what we still want to use in locals. */
+	struct vcpu *aps[HV_MAX_CPUS];
+	for (unsigned i = 1; i < ncpus; i++)
+		aps[i] = hv->vcpus[i];
+	uint64_t host_rip = (uint64_t)(uintptr_t)vmx_exit_stub + (uint64_t)delta;
+	st = vmx_virtualize_this_cpu(hv->vcpus[0], host_rip);
+	if (st != HV_OK)
+		return st;
+	log_printf("CPU 0 (APIC ID %u) runs as a guest in VMX non-root mode\n", apic_ids[0]);
+	virtualize_aps(aps, apic_ids, ncpus, host_rip);
+	return HV_OK;
 }

@@ -100,7 +100,7 @@ static void compose_guest(struct vmcs_image *img, const struct launch_state *ls)
 	}
 	/* 64-bit FS/GS bases live in MSRs, not in the descriptors. */
 	vmcs_image_put(img, VMCS_GUEST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
-	vmcs_image_put(img, VMCS_GUEST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
+	vmcs_image_put(img, VMCS_GUEST_GS_BASE, ls->gs_base);
 	vmcs_image_put(img, VMCS_GUEST_GDTR_BASE, gdtr.base);
 	vmcs_image_put(img, VMCS_GUEST_GDTR_LIMIT, gdtr.limit);
 	vmcs_image_put(img, VMCS_GUEST_IDTR_BASE, idtr.base);

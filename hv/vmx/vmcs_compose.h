@@ -12,6 +12,7 @@ struct launch_state {
 	uint64_t cr0, cr4;               /* as VMX needs them (fixed bits, VMXE) */
 	uint64_t guest_cr0_view, guest_cr4_view; /* what the guest had: the read shadows */
 	uint64_t rflags;                 /* the guest's RFLAGS at the call */
+	uint64_t gs_base;                /* the guest's IA32_GS_BASE (ours points at the vCPU meanwhile) */
 	uint64_t host_rip;               /* vmx_exit_stub in the host's image copy */
 };
 

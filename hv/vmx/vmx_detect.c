@@ -59,13 +59,14 @@ static void report(const struct vmx_msr_snapshot *m, const struct vmx_caps *c)
 /* SDM Vol. 3C §24.7: VMXON needs IA32_FEATURE_CONTROL locked with
  * "enable VMX outside SMX" set. Firmware normally locks it; OVMF leaves it
  * 0 (unlocked), and then we may set it ourselves. */
-static enum hv_status check_feature_control(void)
+enum hv_status vmx_feature_control(bool report)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	bool locked = fc & FEATURE_CONTROL_LOCK;
 	bool vmx_on = fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-	log_printf("IA32_FEATURE_CONTROL=0x%llx (lock=%u, VMX outside SMX=%u)\n", (unsigned long long)fc,
-		   locked, vmx_on);
+	if (report)
+		log_printf("IA32_FEATURE_CONTROL=0x%llx (lock=%u, VMX outside SMX=%u)\n", (unsigned long long)fc,
+			   locked, vmx_on);
 	if (locked && !vmx_on) {
 		log_printf("VMX unavailable: IA32_FEATURE_CONTROL is locked with VMX disabled; "
 			   "turn on Intel Virtualization Technology (VT-x) in the firmware setup\n");
@@ -73,7 +74,8 @@ static enum hv_status check_feature_control(void)
 	}
 	if (!locked) {
 		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
-		log_printf("IA32_FEATURE_CONTROL was unlocked: set lock and VMX outside SMX (now 0x%llx)\n",
+		if (report)
+			log_printf("IA32_FEATURE_CONTROL was unlocked: set lock and VMX outside SMX (now 0x%llx)\n",
 			   (unsigned long long)rdmsr(MSR_IA32_FEATURE_CONTROL));
 	}
 	return HV_OK;
@@ -94,7 +96,7 @@ enum hv_status vmx_detect(struct vmx_msr_snapshot *msrs, struct vmx_caps *caps)
 			   "does not offer Intel VT-x\n");
 		return HV_ERR_UNSUPPORTED;
 	}
-	enum hv_status st = check_feature_control();
+	enum hv_status st = vmx_feature_control(true);
 	if (st != HV_OK)
 		return st;
 	read_snapshot(msrs);

@@ -62,22 +62,23 @@ static inline uint32_t vmcs_encoding(enum vmcs_field f)
 	}
 }
 
-/* VMREADs and VMWRITEs so far, for the exit statistics (per-exit deltas).
- * One CPU runs the host today; with several, these become per-CPU. */
-struct vmcs_access_counts {
-	uint64_t reads, writes;
-};
-extern struct vmcs_access_counts vmcs_access_counts __attribute__((visibility("hidden")));
+/* VMREADs and VMWRITEs so far, for the exit statistics (per-exit deltas),
+ * counted per CPU in struct vcpu through GS: HOST_GS_BASE points at the
+ * vCPU's GS area on every exit, and vmx_virtualize_this_cpu points GS there
+ * while it sets the CPU up (vcpu.h asserts the offsets). One instruction
+ * per access, no lock, no shared cache line. */
+#define VCPU_GS_VMREADS 8
+#define VCPU_GS_VMWRITES 16
 
 /* Field access by name. */
 static inline uint64_t vmcs_read(enum vmcs_field f)
 {
-	vmcs_access_counts.reads++;
+	__asm__ volatile("incq %%gs:%c0" ::"i"(VCPU_GS_VMREADS));
 	return vmread_encoding(vmcs_encoding(f));
 }
 static inline enum vmx_result vmcs_write(enum vmcs_field f, uint64_t v)
 {
-	vmcs_access_counts.writes++;
+	__asm__ volatile("incq %%gs:%c0" ::"i"(VCPU_GS_VMWRITES));
 	return vmwrite_encoding(vmcs_encoding(f), v);
 }
 

@@ -12,6 +12,7 @@
 #include "vmx_ops.h"
 
 #include <hv/cpu.h>
+#include <hv/msr.h>
 
 #define CR4_VMXE (1ull << 13)
 
@@ -53,6 +54,11 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	ls.guest_cr0_view = read_cr0();
 	ls.guest_cr4_view = read_cr4();
 	ls.host_rip = host_rip;
+	/* GS points at this vCPU while we set it up, as it will in every exit
+	 * (HOST_GS_BASE): vmcs_read/vmcs_write count there. The guest gets
+	 * its own GS base back from the VMCS at VMLAUNCH, or from undo_cr. */
+	ls.gs_base = rdmsr(MSR_IA32_GS_BASE);
+	wrmsr(MSR_IA32_GS_BASE, (uint64_t)(uintptr_t)&v->host_nmi_pending);
 	/* VMXON needs CR0/CR4 within the fixed bits and CR4.VMXE (SDM Vol. 3C
 	 * §24.8); the guest keeps seeing its own values via the shadows. */
 	ls.cr0 = vmx_fix_cr0(&hv->msrs, ls.guest_cr0_view, false);
@@ -114,6 +120,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 vmxoff:
 	__asm__ volatile("vmxoff" ::: "cc", "memory");
 undo_cr:
+	wrmsr(MSR_IA32_GS_BASE, ls.gs_base);
 	write_cr4(ls.guest_cr4_view);
 	write_cr0(ls.guest_cr0_view);
 	__asm__ volatile("push %0; popfq" ::"r"(ls.rflags) : "memory", "cc");

@@ -120,5 +120,33 @@ int main(void)
 	stats_render(&empty, 3, "request", 1, 0, name, sink, NULL);
 	CHECK_EQ_U64(nlines, 4);
 	CHECK_STR(lines[3], "exits cpu=3 total=0 ept_violations=0 cycles=0");
+
+	/* Summed over CPUs: CPU 1 has CPUID leaf 1 again and a new leaf 7. */
+	static struct exit_stats cpu1, all;
+	stats_record(&cpu1, EXIT_REASON_CPUID, 1, 80, 4, 1);
+	stats_record(&cpu1, EXIT_REASON_CPUID, 7, 400, 4, 1);
+	stats_record(&cpu1, EXIT_REASON_INIT, STATS_NO_SUB, 500, 2, 3);
+	for (uint32_t i = 0; i < 3; i++) /* 3 MSRs CPU 0 has not got: they land in "other" */
+		stats_record(&cpu1, EXIT_REASON_RDMSR, 0x900 + i, 70, 3, 0);
+	stats_merge(&all, &stats);
+	stats_merge(&all, &cpu1);
+	const struct reason_stats *ac = &all.reason[EXIT_REASON_CPUID];
+	CHECK_EQ_U64(all.exits, stats.exits + cpu1.exits);
+	CHECK_EQ_U64(all.cycles, stats.cycles + cpu1.cycles);
+	CHECK_EQ_U64(ac->cell.count, 6);
+	CHECK_EQ_U64(ac->cell.min, 80);
+	CHECK_EQ_U64(ac->cell.max, 400);
+	CHECK_EQ_U64(ac->vmreads, 25);
+	CHECK_EQ_U64(ac->subs_used, 3);
+	CHECK_EQ_U64(ac->subs[1].key, 1);
+	CHECK_EQ_U64(ac->subs[1].cell.count, 2);
+	CHECK_EQ_U64(ac->subs[1].cell.min, 80);
+	CHECK_EQ_U64(ac->subs[2].key, 7);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_INIT].cell.count, 1);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_INIT].vmwrites, 3);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_RDMSR].subs_used, STATS_SUBS);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_RDMSR].other.count, 6);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_RDMSR].other.min, 62);
+	CHECK_EQ_U64(all.reason[EXIT_REASON_RDMSR].cell.count, STATS_SUBS + 6);
 	return unit_finish("test_stats");
 }

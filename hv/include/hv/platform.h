@@ -33,6 +33,16 @@ uint64_t platform_memory_top(void);
  * table (ACPI 2.0 entry preferred), 0 when there is none. */
 uint64_t platform_acpi_rsdp(void);
 
+/* The logical processors the firmware knows (UEFI MP services), enabled
+ * and healthy ones: their APIC IDs, the calling processor (the BSP) first,
+ * at most max; returns how many. Without MP services: 1, the caller. */
+unsigned platform_processors(uint32_t *apic_ids, unsigned max);
+
+/* Runs fn(arg) on the AP with this APIC ID (one from platform_processors)
+ * and waits for it to return, at most timeout_us (0: no limit). fn must not
+ * call the firmware. HV_ERR_TIMEOUT when it did not return in time. */
+enum hv_status platform_run_on_ap(uint32_t apic_id, void (*fn)(void *), void *arg, uint64_t timeout_us);
+
 /* Size in bytes of the hypervisor's own loaded image. */
 uint64_t platform_image_size(void);
 

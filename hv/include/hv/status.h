@@ -9,7 +9,8 @@
 	X(HV_ERR_NO_MEMORY, "out of memory")                \
 	X(HV_ERR_INVALID, "invalid")                        \
 	X(HV_ERR_DEVICE, "device or firmware error")        \
-	X(HV_ERR_VMX, "VMX instruction failed")
+	X(HV_ERR_VMX, "VMX instruction failed")             \
+	X(HV_ERR_TIMEOUT, "timed out")
 
 enum hv_status {
 #define X(name, text) name,
