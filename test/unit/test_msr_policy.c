@@ -8,7 +8,9 @@ int main(void)
 	CHECK(msr_policy(0x3a) == MSR_FEATURE_CONTROL_VIEW);
 	CHECK(msr_policy(0x480) == MSR_VMX_CAPABILITY);
 	CHECK(msr_policy(0x491) == MSR_VMX_CAPABILITY);
-	CHECK(msr_policy(0x492) == MSR_PASS_THROUGH);
+	CHECK(msr_policy(0x492) == MSR_VMX_CAPABILITY);
+	CHECK(msr_policy(0x493) == MSR_VMX_CAPABILITY);
+	CHECK(msr_policy(0x494) == MSR_PASS_THROUGH);
 	CHECK(msr_policy(0x10) == MSR_PASS_THROUGH);           /* TSC */
 	CHECK(msr_policy(0xc0000080) == MSR_PASS_THROUGH);     /* EFER */
 	CHECK(msr_policy(0x2000) == MSR_OUTSIDE_BITMAP);
@@ -19,13 +21,13 @@ int main(void)
 	uint8_t b[4096];
 	msr_bitmap_build(b);
 	CHECK(bit(b, 0, 0x3a) && bit(b, 2048, 0x3a));
-	for (unsigned m = 0x480; m <= 0x491; m++)
+	for (unsigned m = 0x480; m <= 0x493; m++)
 		CHECK(bit(b, 0, m) && bit(b, 2048, m));
-	CHECK(!bit(b, 0, 0x492) && !bit(b, 0, 0x10) && !bit(b, 0, 0x1b));
+	CHECK(!bit(b, 0, 0x494) && !bit(b, 0, 0x10) && !bit(b, 0, 0x1b));
 	CHECK(!bit(b, 1024, 0x80) && !bit(b, 3072, 0x80)); /* EFER passes */
 	unsigned set = 0;
 	for (unsigned i = 0; i < 4096; i++)
 		set += (unsigned)__builtin_popcount(b[i]);
-	CHECK_EQ_U64(set, 2 * (1 + 18)); /* feature control + 18 VMX MSRs, read and write */
+	CHECK_EQ_U64(set, 2 * (1 + 20)); /* feature control + 20 VMX MSRs, read and write */
 	return unit_finish("test_msr_policy");
 }

@@ -31,6 +31,8 @@
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS   0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS  0x490
 #define MSR_IA32_VMX_VMFUNC           0x491
+#define MSR_IA32_VMX_PROCBASED_CTLS3  0x492
+#define MSR_IA32_VMX_EXIT_CTLS2       0x493
 #define MSR_IA32_EFER                 0xc0000080
 #define MSR_IA32_FS_BASE              0xc0000100
 #define MSR_IA32_GS_BASE              0xc0000101
