@@ -18,6 +18,7 @@
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
 #include "fuzz.h"
+#include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
@@ -151,9 +152,7 @@ void vt_fatal(const char *detail)
 {
 	log_raw("fuzz: FATAL: %s\n", detail);
 	serial_drain();
-	for (const char *p = "Shutdown"; *p; p++)
-		outb(0x8900, (uint8_t)*p);
-	outb(0xf4, 1);
+	emulator_exit(1);
 	cpu_halt_forever();
 }
 
@@ -269,9 +268,7 @@ static void chunk(struct vt_result *r)
 static void end_run(void)
 {
 	serial_drain(); /* the emulator may stop before the UART empties */
-	for (const char *p = "Shutdown"; *p; p++)
-		outb(0x8900, (uint8_t)*p);
-	outb(0xf4, 0);
+	emulator_exit(0);
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)

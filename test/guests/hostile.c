@@ -23,6 +23,7 @@
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
 #include "vmtest.h"
+#include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
@@ -189,9 +190,7 @@ static void end_run(unsigned fails)
 {
 	log_raw("hostile: %s\n", fails ? "FAILED" : "done");
 	serial_drain();
-	for (const char *p = "Shutdown"; *p; p++)
-		outb(0x8900, (uint8_t)*p);
-	outb(0xf4, fails ? 1 : 0);
+	emulator_exit(fails ? 1 : 0);
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)

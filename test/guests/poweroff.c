@@ -10,6 +10,7 @@
 #include "../../hv/exits/hypercall.h"
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
+#include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
@@ -43,8 +44,6 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 		log_raw("poweroff: hypervisor present; statistics request returned %llu\n", (unsigned long long)rax);
 	}
 	serial_drain();
-	for (const char *p = "Shutdown"; *p; p++)
-		outb(0x8900, (uint8_t)*p);
-	outb(0xf4, 0);
+	emulator_exit(0);
 	return EFI_SUCCESS;
 }

@@ -16,6 +16,7 @@
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
 #include "vmtest.h"
+#include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
@@ -45,9 +46,7 @@ static void end_run(void)
 {
 	log_raw("vmtest: %u passed, %u failed\n", npass, nfail);
 	serial_drain(); /* the emulator may stop before the UART empties */
-	for (const char *p = "Shutdown"; *p; p++)
-		outb(0x8900, (uint8_t)*p);
-	outb(0xf4, 0);
+	emulator_exit(0);
 }
 
 void vt_fatal(const char *detail)

@@ -11,6 +11,7 @@
 
 #include "../../hv/lib/fmt.h"
 #include "vmtest.h"
+#include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
@@ -309,9 +310,7 @@ int vt_exc_dispatch(struct vt_iframe *f)
 {
 	if (dispatch_depth++) {
 		/* A fault in here: no printing, it may fault again. */
-		for (const char *p = "Shutdown"; *p; p++)
-			outb(0x8900, (uint8_t)*p);
-		outb(0xf4, 1);
+		emulator_exit(1);
 		cpu_halt_forever();
 	}
 	unsigned n = vt_nfaults;

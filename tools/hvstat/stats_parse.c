@@ -354,7 +354,7 @@ const struct hvs_sub *hvs_find_sub(const struct hvs_reason *r, const char *key)
 	return NULL;
 }
 
-static struct hvs_reason *add_reason(struct hvs_snapshot *s, const char *name)
+struct hvs_reason *hvs_snapshot_add_reason(struct hvs_snapshot *s, const char *name)
 {
 	if (s->nreasons == HVS_MAX_REASONS)
 		return NULL;
@@ -418,7 +418,7 @@ static enum apply apply(struct hvs_model *m, const struct record *r, unsigned lo
 	if (r->kind == REC_REASON) {
 		if (find_reason(s, r->reason))
 			return DAMAGED; /* twice in one snapshot */
-		struct hvs_reason *rr = add_reason(s, r->reason);
+		struct hvs_reason *rr = hvs_snapshot_add_reason(s, r->reason);
 		if (!rr)
 			return DROPPED;
 		rr->cell = r->cell;

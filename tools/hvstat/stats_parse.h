@@ -99,6 +99,10 @@ unsigned hvs_cpu_count(const struct hvs_model *m);
  * only where every CPU knew them. Sub-kinds merge by key; what does not fit
  * is dropped (*dropped counts it, may be NULL). Returns false when no CPU
  * has statistics. */
+/* Appends an empty row named `name` (at most HVS_NAME_LEN bytes with its
+ * NUL) to s; NULL when s already has HVS_MAX_REASONS rows. */
+struct hvs_reason *hvs_snapshot_add_reason(struct hvs_snapshot *s, const char *name);
+
 bool hvs_sum(const struct hvs_model *m, struct hvs_snapshot *out, unsigned long *dropped);
 
 /* Reason and sub-kind lookups by name; NULL when absent. */

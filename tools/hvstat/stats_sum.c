@@ -9,12 +9,7 @@ static struct hvs_reason *sum_reason(struct hvs_snapshot *s, const char *name)
 	for (unsigned i = 0; i < s->nreasons; i++)
 		if (!strcmp(s->reasons[i].name, name))
 			return &s->reasons[i];
-	if (s->nreasons == HVS_MAX_REASONS)
-		return NULL;
-	struct hvs_reason *r = &s->reasons[s->nreasons++];
-	memset(r, 0, offsetof(struct hvs_reason, subs));
-	strcpy(r->name, name); /* both HVS_NAME_LEN */
-	return r;
+	return hvs_snapshot_add_reason(s, name);
 }
 
 /* Hostile logs may hold numbers near 2^64: sums saturate, not wrap. */
