@@ -29,16 +29,17 @@ static void load_config(void)
 	enum hv_status st = platform_read_file(HV_CONFIG_FILE, &text, &size);
 	if (st != HV_OK) {
 		log_printf("no config %s%s (%s): using defaults\n", dir, HV_CONFIG_FILE, hv_status_text(st));
-		return;
+	} else {
+		struct config_result res;
+		config_parse(&config, text, size, &res);
+		platform_free(text);
+		for (unsigned i = 0; i < res.error_count && i < CONFIG_MAX_ERRORS; i++)
+			log_printf("config error: %s%s:%u: %s (line ignored, default kept)\n", dir, HV_CONFIG_FILE,
+				   res.errors[i].line, res.errors[i].message);
+		if (res.error_count > CONFIG_MAX_ERRORS)
+			log_printf("config error: %u more bad lines not shown\n", res.error_count - CONFIG_MAX_ERRORS);
 	}
-	struct config_result res;
-	config_parse(&config, text, size, &res);
-	platform_free(text);
-	for (unsigned i = 0; i < res.error_count && i < CONFIG_MAX_ERRORS; i++)
-		log_printf("config error: %s%s:%u: %s (line ignored, default kept)\n", dir, HV_CONFIG_FILE,
-			   res.errors[i].line, res.errors[i].message);
-	if (res.error_count > CONFIG_MAX_ERRORS)
-		log_printf("config error: %u more bad lines not shown\n", res.error_count - CONFIG_MAX_ERRORS);
+	/* What is in force, read from the file or not. */
 	log_printf("config %s%s: hypervisor=%s serial=0x%x baud=%u screen=%s guest=%s\n", dir, HV_CONFIG_FILE,
 		   config.hypervisor ? "on" : "off", config.serial_port, config.serial_baud,
 		   config.screen ? "on" : "off", config.guest[0] ? config.guest : "(none: back to firmware)");
