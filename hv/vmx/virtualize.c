@@ -4,6 +4,7 @@
  * processor. */
 #include "virtualize.h"
 
+#include "../apic/apic.h"
 #include "../ept/ept.h"
 #include "../ept/mtrr.h"
 #include "../lib/fmt.h"
@@ -102,7 +103,8 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 	size_t used = 0;
 	for (unsigned i = 0; i < ncpus && used + 12 < sizeof(ids); i++)
 		used += fmt_format(ids + used, sizeof(ids) - used, " %u", apic_ids[i]);
-	log_printf("processors: %u (APIC IDs%s%s)\n", ncpus, ids, used + 12 >= sizeof(ids) ? " ..." : "");
+	log_printf("processors: %u (APIC IDs%s%s), local APIC in %s mode\n", ncpus, ids,
+		   used + 12 >= sizeof(ids) ? " ..." : "", apic_mode_name(apic_this_mode()));
 	uint64_t pages = 1024 + PAGES(sizeof(struct hv)) + PAGES(image_size) + ncpus * PAGES(sizeof(struct vcpu)) +
 			 (caps->ept_1gb ? top_gb / 512 + 8 : top_gb) + (host_1gb ? top_gb / 512 + 1 : host_top >> 30);
 	uint64_t arena;
@@ -132,11 +134,18 @@ struct ap_start {
 	uint64_t host_rip;
 	enum hv_status status;
 	bool returned;
+	uint32_t ran_on; /* the APIC ID the procedure found itself on */
 };
 
 static void ap_virtualize(void *arg)
 {
 	struct ap_start *a = arg;
+	a->ran_on = apic_this_id();
+	if (a->ran_on != a->v->apic_id) { /* a vCPU is tied to one processor */
+		a->status = HV_ERR_INVALID;
+		a->returned = true;
+		return;
+	}
 	log_printf("CPU %u (APIC ID %u): turning VMX on\n", a->v->index, a->v->apic_id);
 	enum hv_status st = vmx_feature_control(false);
 	if (st == HV_OK) {
@@ -159,13 +168,16 @@ static void virtualize_aps(struct vcpu *const *aps, const uint32_t *apic_ids, un
 	log_mirror_fn *mirror = log_get_mirror();
 	unsigned ok = 1;
 	for (unsigned i = 1; i < ncpus; i++) {
-		struct ap_start a = { aps[i], host_rip, HV_ERR_INVALID, false };
+		struct ap_start a = { aps[i], host_rip, HV_ERR_INVALID, false, apic_ids[i] };
 		log_set_mirror(NULL);
 		enum hv_status st = platform_run_on_ap(apic_ids[i], ap_virtualize, &a, AP_TIMEOUT_US);
 		log_set_mirror(mirror);
 		if (st == HV_OK && a.returned && a.status == HV_OK) {
 			ok++;
 			log_printf("CPU %u (APIC ID %u) runs as a guest in VMX non-root mode\n", i, apic_ids[i]);
+		} else if (st == HV_OK && a.ran_on != apic_ids[i]) {
+			log_printf("CPU %u (APIC ID %u) NOT virtualized: the firmware ran its start-up on APIC ID %u\n", i,
+				   apic_ids[i], a.ran_on);
 		} else {
 			log_printf("CPU %u (APIC ID %u) NOT virtualized: %s; it runs on without the hypervisor\n", i,
 				   apic_ids[i],
