@@ -23,8 +23,9 @@ enum exit_action handle_init(struct exit_ctx *ctx)
 	/* Bochs 2.7 never clears the INIT latch when an INIT causes a VM exit
 	 * (cpu/event.cc): the next entry into an active guest exits with INIT
 	 * again, before the SIPI-started processor ran one instruction. Real
-	 * processors consume the INIT. Say so once; then behave as for any
-	 * INIT (wait-for-SIPI masks the latch in Bochs). */
+	 * processors consume the INIT. Ignoring it does not help: every entry
+	 * exits again at once (seen 20 times in a row). Say so once; then
+	 * behave as for any INIT (wait-for-SIPI masks the latch in Bochs). */
 	if (v->sipi_started && vmcs_read(VMCS_GUEST_RIP) == 0 && vmcs_read(VMCS_GUEST_CS_BASE) == v->sipi_cs_base &&
 	    !v->stale_init_reported) {
 		v->stale_init_reported = true;
