@@ -6,6 +6,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
+#include "ipi_relay.h"
 
 #define EPT_VIOLATIONS_LOGGED 8
 
@@ -15,6 +16,9 @@ enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 	uint64_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 	struct vcpu *v = ctx->vcpu;
 	struct hv *hv = v->hv;
+	enum exit_action relayed;
+	if (e.write && ipi_relay_apic_write(ctx, gpa, &relayed))
+		return relayed;
 	bool ours = gpa >= hv->arena_base && gpa < hv->arena_base + hv->arena_size;
 	if (++v->ept_violations <= EPT_VIOLATIONS_LOGGED)
 		log_printf("EPT violation: GPA 0x%llx linear 0x%llx (%s) %s%s%s, entry allowed %s%s%s%s at RIP 0x%llx: %s\n",

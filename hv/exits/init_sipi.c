@@ -60,13 +60,12 @@ static void real_mode_segment(enum vmcs_field sel, enum vmcs_field base, enum vm
 	vmcs_write(ar, access);
 }
 
-enum exit_action handle_sipi(struct exit_ctx *ctx)
+/* The architectural state after INIT, started at vector << 12 in real mode
+ * (also used by the INIT/SIPI relay, ipi_relay.c). */
+void sipi_start(struct exit_ctx *ctx, uint8_t vector);
+void sipi_start(struct exit_ctx *ctx, uint8_t vector)
 {
-	if (!ctx->vcpu->wait_for_sipi)
-		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
-	ctx->vcpu->wait_for_sipi = false;
 	struct hv *hv = ctx->vcpu->hv;
-	uint8_t vector = (uint8_t)exit_qualification(ctx);
 	struct guest_regs *r = ctx->regs;
 	*r = (struct guest_regs){ 0 };
 	r->rdx = cpuid(1).eax; /* family/model/stepping, as after INIT */
@@ -105,5 +104,13 @@ enum exit_action handle_sipi(struct exit_ctx *ctx)
 	invvpid(INVVPID_SINGLE_CONTEXT, (uint16_t)vmcs_read(VMCS_VPID), 0);
 	log_printf("CPU %u: SIPI vector 0x%02x: starting at %04x:0000 in real mode\n", ctx->vcpu->index, vector,
 		   vector << 8);
+}
+
+enum exit_action handle_sipi(struct exit_ctx *ctx)
+{
+	if (!ctx->vcpu->wait_for_sipi)
+		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
+	ctx->vcpu->wait_for_sipi = false;
+	sipi_start(ctx, (uint8_t)exit_qualification(ctx));
 	return EXIT_RESUME;
 }

@@ -6,6 +6,7 @@
 #include "../vmx/vmx_ops.h"
 #include "exit_reasons.h"
 #include "exits.h"
+#include "ipi_relay.h"
 
 #include <hv/cpu.h>
 
@@ -58,12 +59,34 @@ enum exit_action handle_nmi_window(struct exit_ctx *ctx)
 	return EXIT_RESUME;
 }
 
+/* An NMI that causes a VM exit leaves NMIs blocked in VMX root operation
+ * until the next IRET (SDM Vol. 3C §25.3 and §33.2's guidance on NMI
+ * exiting); VM entry does not unblock them. An IRET to the next
+ * instruction, on our own stack and selectors, does. */
+static void nmi_unblock(void)
+{
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+			 "pushq %[ss]\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :
+			 : [ss] "i"(HOST_SELECTOR_DS), [cs] "i"(HOST_SELECTOR_CS)
+			 : "rax", "memory", "cc");
+}
+
 enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 {
 	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
 	ctx->sub_kind = ii.vector;
 	if (ii.type == INTR_TYPE_NMI) {
-		ctx->vcpu->guest_nmi_pending = true;
+		nmi_unblock();
+		if (!ipi_relay_take_init(ctx)) /* else the NMI carried a relayed INIT */
+			ctx->vcpu->guest_nmi_pending = true;
 		return EXIT_RESUME;
 	}
 	/* An exception in the exception bitmap: reflect it into the guest as
@@ -107,7 +130,8 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	struct vcpu *v = ctx->vcpu;
 	if (v->host_nmi_pending) { /* an NMI hit while we ran in root mode */
 		v->host_nmi_pending = 0;
-		v->guest_nmi_pending = true;
+		if (!ipi_relay_take_init(ctx))
+			v->guest_nmi_pending = true;
 	}
 	/* An event the handler injected wins over an interrupted delivery only
 	 * when the handler emulated a fault of its own; otherwise the

@@ -69,6 +69,8 @@ static const char *apply(struct hv_config *cfg, const char *key, size_t klen, co
 	uint64_t u;
 	if (str_eq(key, klen, "hypervisor"))
 		return parse_bool(val, vlen, &cfg->hypervisor) ? NULL : "expected on or off";
+	if (str_eq(key, klen, "ipi_relay"))
+		return parse_bool(val, vlen, &cfg->ipi_relay) ? NULL : "expected on or off";
 	if (str_eq(key, klen, "screen"))
 		return parse_bool(val, vlen, &cfg->screen) ? NULL : "expected on or off";
 	if (str_eq(key, klen, "serial")) {
@@ -129,6 +131,7 @@ void config_defaults(struct hv_config *cfg)
 	cfg->exception_bitmap = 0;
 	cfg->on_triple_fault_reset = true;
 	cfg->stats_interval_ms = 0;
+	cfg->ipi_relay = false;
 }
 
 static void add_error(struct config_result *res, unsigned line, const char *problem)

@@ -28,6 +28,7 @@ struct hv_config {
 	uint32_t exception_bitmap;    /* exception_bitmap = 0x...: vectors that exit */
 	bool on_triple_fault_reset;   /* on_triple_fault = reset|halt */
 	uint32_t stats_interval_ms;   /* stats_interval_ms = N: print statistics every N ms of guest time (0 = off) */
+	bool ipi_relay;               /* ipi_relay = on|off: INIT/SIPI between virtualized CPUs relayed in software */
 };
 
 struct config_error {

@@ -80,6 +80,8 @@ struct vcpu {
 	bool sipi_started;      /* a SIPI started it and no INIT came since */
 	bool stale_init_reported;
 	uint64_t sipi_cs_base;  /* where that SIPI started it */
+	/* INIT/SIPI relay (ipi_relay.c): written by the sending CPU. */
+	volatile uint32_t relay_init, relay_sipi, relay_waiting;
 } __attribute__((aligned(4096)));
 _Static_assert(offsetof(struct vcpu, vmreads) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMREADS,
 	       "vmx_ops.h counts VMREADs at gs:8");
@@ -102,6 +104,7 @@ struct hv {
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;
 	struct acpi_power acpi;           /* power-off and reset registers we intercept */
+	uint64_t apic_relay_page;         /* local APIC page, read-only in EPT (ipi_relay = on), else 0 */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
 };

@@ -242,6 +242,16 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		log_printf("cannot build the EPT: the arena is too small\n");
 		return HV_ERR_NO_MEMORY;
 	}
+	if (config->ipi_relay) {
+		uint64_t page = apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), maxphyaddr);
+		if (ept_set_permissions(&hv->ept, page, 4096, EPT_READ) != 0) {
+			log_printf("cannot write-protect the local APIC page for ipi_relay\n");
+			return HV_ERR_NO_MEMORY;
+		}
+		hv->apic_relay_page = page;
+		log_printf("ipi_relay: local APIC page 0x%llx read-only; INIT/SIPI between our CPUs relayed\n",
+			   (unsigned long long)page);
+	}
 	hv->eptp = ept_pointer(&hv->ept, false);
 	log_printf("memory: MAXPHYADDR %u, memory map top 0x%llx; EPT identity map of %llu GB with %s pages, %u tables; "
 		   "hypervisor arena 0x%llx-0x%llx (%llu KB) hidden from the guest\n",

@@ -45,6 +45,11 @@ int main(void)
 	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x4008\non_triple_fault = halt\n"), 0);
 	CHECK_EQ_U64(c.exception_bitmap, 0x4008);
 	CHECK(!c.on_triple_fault_reset);
+	CHECK(!c.ipi_relay);
+	CHECK_EQ_U64(parse(&c, &r, "ipi_relay = on\n"), 0);
+	CHECK(c.ipi_relay);
+	CHECK_EQ_U64(parse(&c, &r, "ipi_relay = maybe\n"), 1);
+	CHECK_STR(r.errors[0].message, "expected on or off");
 	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x100000000\non_triple_fault = explode\n"), 2);
 	CHECK_STR(r.errors[1].message, "expected reset or halt");
 	CHECK_EQ_U64(c.exception_bitmap, 0);

@@ -89,6 +89,8 @@ int main(void)
 	CHECK_STR(buf, "port:0x64-in");
 	stats_sub_format(EXIT_REASON_RDMSR, 0xc0000080, buf, sizeof(buf));
 	CHECK_STR(buf, "msr:0xc0000080");
+	stats_sub_format(EXIT_REASON_EPT_VIOLATION, 0x300, buf, sizeof(buf));
+	CHECK_STR(buf, "apic:0x300");
 	stats_sub_format(EXIT_REASON_EXCEPTION_NMI, 14, buf, sizeof(buf));
 	CHECK_STR(buf, "vector:14");
 

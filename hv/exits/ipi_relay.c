@@ -1,0 +1,136 @@
+/* INIT/SIPI relay (ipi_relay.h). */
+#include "ipi_relay.h"
+
+#include "../apic/apic.h"
+#include "../lib/log.h"
+#include "../vmx/vmx_ops.h"
+#include "mmio_decode.h"
+
+#include <hv/cpu.h>
+
+#define RELAY_SIPI_VALID 0x100u
+
+static bool read_guest_phys(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const struct hv *hv = ctx;
+	if (gpa + len < gpa || (gpa < hv->arena_base + hv->arena_size && gpa + len > hv->arena_base))
+		return false; /* never through our own memory */
+	const volatile uint8_t *src = (const volatile uint8_t *)(uintptr_t)gpa;
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = src[i];
+	return true;
+}
+
+/* The instruction bytes at the guest's RIP (64-bit code), up to 15. */
+static size_t fetch_code(struct hv *hv, uint8_t *code)
+{
+	uint64_t rip = vmcs_read(VMCS_GUEST_RIP), cr0 = vmcs_read(VMCS_GUEST_CR0),
+		 cr4 = vmcs_read(VMCS_GUEST_CR4), efer = vmcs_read(VMCS_GUEST_IA32_EFER), cr3 = vmcs_read(VMCS_GUEST_CR3);
+	size_t got = 0;
+	while (got < 15) {
+		uint64_t gpa, linear = rip + got;
+		if (!guest_linear_to_phys(cr0, cr4, efer, cr3, linear, read_guest_phys, hv, &gpa))
+			break;
+		size_t chunk = 4096 - (linear & 4095);
+		if (chunk > 15 - got)
+			chunk = 15 - got;
+		if (!read_guest_phys(hv, gpa, code + got, chunk))
+			break;
+		got += chunk;
+	}
+	return got;
+}
+
+static struct vcpu *vcpu_by_apic_id(struct hv *hv, uint32_t apic_id)
+{
+	for (unsigned i = 0; i < hv->cpu_count; i++)
+		if (hv->vcpus[i]->apic_id == apic_id && hv->vcpus[i]->virtualized)
+			return hv->vcpus[i];
+	return NULL;
+}
+
+static void relay_to(struct vcpu *from, struct vcpu *to, const struct apic_ipi *ipi)
+{
+	if (ipi->delivery == APIC_DELIVERY_INIT) {
+		__atomic_store_n(&to->relay_sipi, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&to->relay_init, 1, __ATOMIC_RELEASE);
+		apic_send_nmi(to->apic_id); /* makes it exit, wherever it is */
+		log_printf("CPU %u: INIT for CPU %u relayed\n", from->index, to->index);
+	} else if (__atomic_load_n(&to->relay_waiting, __ATOMIC_ACQUIRE) ||
+		   __atomic_load_n(&to->relay_init, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&to->relay_sipi, RELAY_SIPI_VALID | ipi->vector, __ATOMIC_RELEASE);
+	} /* a SIPI to a running processor is ignored, as on hardware */
+}
+
+/* An ICR write: INIT and SIPI for virtualized processors are relayed, all
+ * else goes to the real APIC. Returns true when nothing is left to write. */
+static bool relay_icr(struct vcpu *v, volatile uint32_t *apic, uint32_t low)
+{
+	struct apic_ipi ipi = apic_icr_decode(APIC_MODE_XAPIC, (uint64_t)apic[APIC_REG_ICR_HIGH / 4] << 32 | low);
+	if ((ipi.delivery != APIC_DELIVERY_INIT && ipi.delivery != APIC_DELIVERY_STARTUP) || ipi.logical)
+		return false;
+	if (ipi.delivery == APIC_DELIVERY_INIT && !(low & (1u << 14)))
+		return true; /* INIT level de-assert: nothing to do on P6 and later */
+	struct hv *hv = v->hv;
+	if (ipi.shorthand == APIC_DEST_NO_SHORTHAND) {
+		struct vcpu *to = vcpu_by_apic_id(hv, ipi.destination);
+		if (!to || to == v)
+			return false; /* not one of ours: the real IPI */
+		relay_to(v, to, &ipi);
+		return true;
+	}
+	for (unsigned i = 0; i < hv->cpu_count; i++) {
+		struct vcpu *to = hv->vcpus[i];
+		if (to != v && to->virtualized)
+			relay_to(v, to, &ipi);
+	}
+	return true;
+}
+
+bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *action)
+{
+	struct vcpu *v = ctx->vcpu;
+	struct hv *hv = v->hv;
+	if (!hv->apic_relay_page || (gpa & ~0xfffull) != hv->apic_relay_page)
+		return false;
+	uint8_t code[15];
+	size_t n = fetch_code(hv, code);
+	struct mmio_store st;
+	if (!mmio_decode_store32(code, n, &st)) {
+		log_printf("APIC write at RIP 0x%llx: instruction %02x %02x %02x %02x not decoded (ipi_relay)\n",
+			   (unsigned long long)vmcs_read(VMCS_GUEST_RIP), code[0], code[1], code[2], code[3]);
+		*action = EXIT_STOP;
+		return true;
+	}
+	uint32_t value = st.immediate ? st.imm : (uint32_t)guest_gpr_read(ctx, st.reg);
+	unsigned offset = (unsigned)(gpa & 0xffc);
+	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)hv->apic_relay_page;
+	ctx->sub_kind = offset; /* the APIC register, in the statistics */
+	if (!(offset == APIC_REG_ICR_LOW && relay_icr(v, apic, value)))
+		apic[offset / 4] = value;
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + st.length);
+	*action = EXIT_RESUME;
+	return true;
+}
+
+void sipi_start(struct exit_ctx *ctx, uint8_t vector); /* init_sipi.c */
+
+bool ipi_relay_take_init(struct exit_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!__atomic_exchange_n(&v->relay_init, 0, __ATOMIC_ACQ_REL))
+		return false;
+	log_printf("CPU %u: INIT (relayed): waiting for SIPI\n", v->index);
+	/* Wait-for-SIPI, here in root mode: the processor does nothing else
+	 * until the SIPI comes, as on hardware; a new INIT restarts the wait. */
+	__atomic_store_n(&v->relay_waiting, 1, __ATOMIC_RELEASE);
+	uint32_t sipi;
+	while (!((sipi = __atomic_load_n(&v->relay_sipi, __ATOMIC_ACQUIRE)) & RELAY_SIPI_VALID))
+		cpu_pause();
+	__atomic_store_n(&v->relay_sipi, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->relay_init, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->relay_waiting, 0, __ATOMIC_RELEASE);
+	v->guest_nmi_pending = false;
+	sipi_start(ctx, (uint8_t)sipi);
+	return true;
+}

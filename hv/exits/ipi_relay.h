@@ -1,0 +1,26 @@
+/* INIT/SIPI relay between virtualized processors (config ipi_relay = on).
+ *
+ * Why: an INIT sent to a virtualized processor exits (init_sipi.c), which
+ * is all real hardware needs. Bochs 2.7 never clears its INIT latch after an
+ * INIT exit, so a processor started by SIPI exits with the same INIT again
+ * before its first instruction, forever. With the relay, the real INIT never
+ * reaches a virtualized processor: the local APIC page is read-only in EPT,
+ * the hypervisor performs the guest's APIC writes itself, and an INIT or
+ * SIPI in the ICR for a virtualized processor becomes a flag on that vCPU
+ * and an NMI that makes it exit. It costs an exit per APIC write (EOIs
+ * included), so it is off unless asked for. */
+#ifndef HV_EXITS_IPI_RELAY_H
+#define HV_EXITS_IPI_RELAY_H
+
+#include "exits.h"
+
+/* An EPT violation at gpa: when it is a write to the local APIC page and
+ * the relay is on, performs it (relaying INIT/SIPI) and returns true. */
+bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *action);
+
+/* An NMI reached this vCPU (an NMI exit, or one that hit root mode): when
+ * it carries a relayed INIT, the vCPU waits for the relayed SIPI and starts
+ * at its vector; returns true (the NMI was ours, not the guest's). */
+bool ipi_relay_take_init(struct exit_ctx *ctx);
+
+#endif

@@ -1,0 +1,86 @@
+/* MMIO store decoding and guest page walks (mmio_decode.h). */
+#include "mmio_decode.h"
+
+bool mmio_decode_store32(const uint8_t *code, size_t n, struct mmio_store *out)
+{
+	size_t i = 0;
+	unsigned rex = 0;
+	if (i < n && (code[i] & 0xf0) == 0x40)
+		rex = code[i++];
+	if (rex & 0x8)
+		return false; /* REX.W: a 64-bit store, not an APIC register write */
+	if (i >= n)
+		return false;
+	uint8_t op = code[i++];
+	if (op != 0x89 && op != 0xc7)
+		return false;
+	if (i >= n)
+		return false;
+	uint8_t modrm = code[i++];
+	unsigned mod = modrm >> 6, reg = (modrm >> 3) & 7, rm = modrm & 7;
+	if (mod == 3)
+		return false; /* register destination: not a memory store */
+	if (op == 0xc7 && reg != 0)
+		return false;
+	/* SIB and displacement only set the length: the address comes from the
+	 * exit (guest-physical address), not from decoding (SDM Vol. 2A §2.1.5). */
+	if (rm == 4) {
+		if (i >= n)
+			return false;
+		uint8_t sib = code[i++];
+		if (mod == 0 && (sib & 7) == 5)
+			i += 4;
+	}
+	if (mod == 1)
+		i += 1;
+	else if (mod == 2 || (mod == 0 && rm == 5))
+		i += 4;
+	out->immediate = op == 0xc7;
+	out->reg = reg | (rex & 0x4 ? 8u : 0u);
+	out->imm = 0;
+	if (out->immediate) {
+		if (i + 4 > n)
+			return false;
+		out->imm = (uint32_t)code[i] | (uint32_t)code[i + 1] << 8 | (uint32_t)code[i + 2] << 16 |
+			   (uint32_t)code[i + 3] << 24;
+		i += 4;
+	}
+	if (i > n)
+		return false;
+	out->length = (unsigned)i;
+	return true;
+}
+
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+#define EFER_LMA (1ull << 10)
+#define PTE_P 1ull
+#define PTE_PS (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+bool guest_linear_to_phys(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t linear,
+			  guest_phys_read *read, void *ctx, uint64_t *gpa)
+{
+	if (!(cr0 & CR0_PG)) {
+		*gpa = linear;
+		return true;
+	}
+	if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA) || (cr4 & CR4_LA57))
+		return false;
+	uint64_t table = cr3 & PTE_ADDR;
+	for (int level = 3; level >= 0; level--) {
+		unsigned index = (unsigned)(linear >> (12 + 9 * level)) & 511;
+		uint64_t e;
+		if (!read(ctx, table + 8ull * index, &e, sizeof(e)) || !(e & PTE_P))
+			return false;
+		if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
+			uint64_t size = 1ull << (12 + 9 * level);
+			uint64_t base = e & PTE_ADDR & ~(size - 1);
+			*gpa = base | (linear & (size - 1));
+			return true;
+		}
+		table = e & PTE_ADDR;
+	}
+	return false;
+}

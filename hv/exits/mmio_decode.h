@@ -1,0 +1,38 @@
+/* Decoding what a guest wrote to a write-protected MMIO page (the local
+ * APIC page when INIT/SIPI are relayed, ipi_relay.c): the instruction at the
+ * guest's RIP, found through the guest's own page tables. Pure: memory
+ * comes through a callback; host unit tests cover it (test_mmio_decode.c).
+ *
+ * Only the forms compilers emit for 32-bit MMIO stores are decoded:
+ * MOV r/m32, r32 (89 /r) and MOV r/m32, imm32 (C7 /0), with an optional
+ * REX prefix, in 64-bit mode. Anything else is refused and the caller stops
+ * the guest with a message: guessing a write is worse. */
+#ifndef HV_EXITS_MMIO_DECODE_H
+#define HV_EXITS_MMIO_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mmio_store {
+	unsigned length;    /* bytes of the instruction: RIP advances by this */
+	bool immediate;     /* the value is `imm`, else general register `reg` */
+	unsigned reg;       /* 0 = RAX .. 15 = R15 (SDM Vol. 2A §2.1.5 numbering) */
+	uint32_t imm;
+};
+
+/* Decodes a store at code[0..n); false when it is not one of the forms. */
+bool mmio_decode_store32(const uint8_t *code, size_t n, struct mmio_store *out);
+
+/* Reads `len` bytes of guest-physical memory at gpa into buf; false when
+ * it cannot. */
+typedef bool guest_phys_read(void *ctx, uint64_t gpa, void *buf, size_t len);
+
+/* Translates a guest linear address with the guest's 4-level paging
+ * (CR0.PG=1, CR4.PAE=1, EFER.LMA=1; 4 KB, 2 MB and 1 GB pages) or without
+ * paging (CR0.PG=0: linear = physical). Other paging modes, and entries not
+ * present, give false. */
+bool guest_linear_to_phys(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t linear,
+			  guest_phys_read *read, void *ctx, uint64_t *gpa);
+
+#endif
