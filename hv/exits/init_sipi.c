@@ -111,6 +111,7 @@ enum exit_action handle_sipi(struct exit_ctx *ctx)
 	if (!ctx->vcpu->wait_for_sipi)
 		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
 	ctx->vcpu->wait_for_sipi = false;
+	ctx->sub_kind = (uint8_t)exit_qualification(ctx);
 	sipi_start(ctx, (uint8_t)exit_qualification(ctx));
 	return EXIT_RESUME;
 }

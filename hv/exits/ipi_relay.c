@@ -4,6 +4,7 @@
 #include "../apic/apic.h"
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
+#include "exit_reasons.h"
 #include "mmio_decode.h"
 
 #include <hv/cpu.h>
@@ -56,8 +57,9 @@ static void relay_to(struct vcpu *from, struct vcpu *to, const struct apic_ipi *
 		__atomic_store_n(&to->relay_init, 1, __ATOMIC_RELEASE);
 		apic_send_nmi(to->apic_id); /* makes it exit, wherever it is */
 		log_printf("CPU %u: INIT for CPU %u relayed\n", from->index, to->index);
-	} else if (__atomic_load_n(&to->relay_waiting, __ATOMIC_ACQUIRE) ||
-		   __atomic_load_n(&to->relay_init, __ATOMIC_ACQUIRE)) {
+	} else if (__atomic_load_n(&to->relay_init, __ATOMIC_SEQ_CST) ||
+		   __atomic_load_n(&to->relay_waiting, __ATOMIC_SEQ_CST)) {
+		/* INIT first: the target sets waiting before it drops INIT. */
 		__atomic_store_n(&to->relay_sipi, RELAY_SIPI_VALID | ipi->vector, __ATOMIC_RELEASE);
 	} /* a SIPI to a running processor is ignored, as on hardware */
 }
@@ -118,12 +120,23 @@ void sipi_start(struct exit_ctx *ctx, uint8_t vector); /* init_sipi.c */
 bool ipi_relay_take_init(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!__atomic_exchange_n(&v->relay_init, 0, __ATOMIC_ACQ_REL))
+	if (!__atomic_load_n(&v->relay_init, __ATOMIC_ACQUIRE))
 		return false;
+	/* Waiting before the INIT flag drops: a sender that looks in between
+	 * must see one of them, or its SIPI would be lost (it was: the SIPI
+	 * came while this CPU printed the line below). */
+	__atomic_store_n(&v->relay_waiting, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->relay_init, 0, __ATOMIC_SEQ_CST);
 	log_printf("CPU %u: INIT (relayed): waiting for SIPI\n", v->index);
+	/* The statistics count this exit as the INIT it carried (its cost runs
+	 * to the entry after the SIPI), the SIPI below as one more, costless. */
+	ctx->reason = EXIT_REASON_INIT;
+	ctx->sub_kind = STATS_NO_SUB;
+	/* INIT discards whatever event the exit interrupted or was to inject. */
+	ctx->event_injected = true;
+	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, 0);
 	/* Wait-for-SIPI, here in root mode: the processor does nothing else
 	 * until the SIPI comes, as on hardware; a new INIT restarts the wait. */
-	__atomic_store_n(&v->relay_waiting, 1, __ATOMIC_RELEASE);
 	uint32_t sipi;
 	while (!((sipi = __atomic_load_n(&v->relay_sipi, __ATOMIC_ACQUIRE)) & RELAY_SIPI_VALID))
 		cpu_pause();
@@ -132,5 +145,6 @@ bool ipi_relay_take_init(struct exit_ctx *ctx)
 	__atomic_store_n(&v->relay_waiting, 0, __ATOMIC_RELEASE);
 	v->guest_nmi_pending = false;
 	sipi_start(ctx, (uint8_t)sipi);
+	stats_record(&v->stats, EXIT_REASON_SIPI, (uint8_t)sipi, 0, 0, 0);
 	return true;
 }
