@@ -12,6 +12,7 @@
 
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
+#include "acpi_bytes.h"
 #include "shim_start.h"
 
 #include <hv/cpu.h>
@@ -21,27 +22,6 @@
 #define RESET_VALUE 0x77
 
 static uint8_t tables[1024] __attribute__((aligned(16)));
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void checksum(uint8_t *p, uint32_t len, unsigned at)
-{
-	uint8_t sum = 0;
-	p[at] = 0;
-	for (uint32_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + p[i]);
-	p[at] = (uint8_t)-sum;
-}
 
 static void header(uint8_t *t, const char *sig, uint32_t len)
 {

@@ -186,12 +186,7 @@ void vt_fatal(const char *detail)
 	cpu_halt_forever();
 }
 
-static void end_run(unsigned fails)
-{
-	log_raw("hostile: %s\n", fails ? "FAILED" : "done");
-	serial_drain();
-	emulator_exit(fails ? 1 : 0);
-}
+static void end_run(unsigned fails) { emulator_end("hostile", fails); }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 {

@@ -55,12 +55,7 @@ __attribute__((ms_abi)) static void on_ap(void *argument)
 	r->ran++;
 }
 
-static void end_run(unsigned fails)
-{
-	log_raw("mp_guest: %s\n", fails ? "FAILED" : "done");
-	serial_drain();
-	emulator_exit(fails ? 1 : 0);
-}
+static void end_run(unsigned fails) { emulator_end("mp_guest", fails); }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 {

@@ -15,6 +15,7 @@
 
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
+#include "acpi_bytes.h"
 #include "shim_start.h"
 
 #include <hv/cpu.h>
@@ -22,29 +23,6 @@
 #define PMBA 0xb000u        /* OvmfPkg's PIIX4 PM base */
 #define IOAPIC_BASE 0xfec00000u
 #define MAX_CPUS 8
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void checksum(uint8_t *p, uint32_t len, unsigned at)
-{
-	uint8_t sum = 0;
-	p[at] = 0;
-	for (uint32_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + p[i]);
-	p[at] = (uint8_t)-sum;
-}
 
 static void header(uint8_t *t, const char *sig, uint32_t len, uint8_t revision)
 {
