@@ -7,8 +7,7 @@
 
 static uint64_t mmio_base(void)
 {
-	unsigned maxphyaddr = cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
-	return apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), maxphyaddr);
+	return apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), cpu_maxphyaddr());
 }
 
 static volatile uint32_t *mmio_reg(uint32_t reg) { return (volatile uint32_t *)(uintptr_t)(mmio_base() + reg); }

@@ -29,16 +29,14 @@ static struct exit_stats sum;
 
 void exit_stats_print_cpu(const struct vcpu *v, const char *why)
 {
-	while (__atomic_exchange_n(&dump_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+	spin_lock(&dump_lock);
 	stats_render(&v->stats, v->index, why, rdtsc(), v->ept_violations, exit_reason_name, log_line, NULL);
-	__atomic_store_n(&dump_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&dump_lock);
 }
 
 void exit_stats_print(const struct vcpu *v, const char *why)
 {
-	while (__atomic_exchange_n(&dump_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+	spin_lock(&dump_lock);
 	const struct hv *hv = v->hv;
 	unsigned printed = 0;
 	uint64_t ept_violations = 0;
@@ -57,7 +55,7 @@ void exit_stats_print(const struct vcpu *v, const char *why)
 			   (unsigned long long)sum.exits, (unsigned long long)ept_violations);
 		stats_render(&sum, v->index, why, rdtsc(), ept_violations, exit_reason_name, log_table_line, NULL);
 	}
-	__atomic_store_n(&dump_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&dump_lock);
 }
 
 /* VMX-preemption timer expired (exit reason 52): time for the periodic

@@ -17,6 +17,13 @@
 
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
 
+void init_discard_events(struct vcpu *v)
+{
+	v->pending_interrupts[0] = v->pending_interrupts[1] = 0;
+	v->pending_interrupts[2] = v->pending_interrupts[3] = 0;
+	v->guest_nmi_pending = false;
+}
+
 enum exit_action handle_init(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -33,9 +40,9 @@ enum exit_action handle_init(struct exit_ctx *ctx)
 			   "(an INIT latch that stayed set: Bochs 2.7 does this, hardware does not)\n", v->index);
 	}
 	v->sipi_started = false;
-	if (!ctx->vcpu->wait_for_sipi)
-		log_printf("CPU %u: INIT: waiting for SIPI\n", ctx->vcpu->index);
-	ctx->vcpu->wait_for_sipi = true;
+	if (!v->wait_for_sipi)
+		log_printf("CPU %u: INIT: waiting for SIPI\n", v->index);
+	v->wait_for_sipi = true;
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_FOR_SIPI);
 	/* INIT resets the processor: no blocking of any kind is left, nothing
 	 * to inject. VM entry also insists (SDM Vol. 3C §27.3.1.5): blocking by
@@ -45,9 +52,7 @@ enum exit_action handle_init(struct exit_ctx *ctx)
 	vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, 0);
 	ctx->event_injected = false;
-	ctx->vcpu->pending_interrupts[0] = ctx->vcpu->pending_interrupts[1] = 0;
-	ctx->vcpu->pending_interrupts[2] = ctx->vcpu->pending_interrupts[3] = 0;
-	ctx->vcpu->guest_nmi_pending = false;
+	init_discard_events(v);
 	return EXIT_RESUME;
 }
 
@@ -60,9 +65,7 @@ static void real_mode_segment(enum vmcs_field sel, enum vmcs_field base, enum vm
 	vmcs_write(ar, access);
 }
 
-/* The architectural state after INIT, started at vector << 12 in real mode
- * (also used by the INIT/SIPI relay, ipi_relay.c). */
-void sipi_start(struct exit_ctx *ctx, uint8_t vector);
+/* The architectural state after INIT, started at vector << 12 in real mode. */
 void sipi_start(struct exit_ctx *ctx, uint8_t vector)
 {
 	struct hv *hv = ctx->vcpu->hv;

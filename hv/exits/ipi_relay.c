@@ -115,8 +115,6 @@ bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *
 	return true;
 }
 
-void sipi_start(struct exit_ctx *ctx, uint8_t vector); /* init_sipi.c */
-
 bool ipi_relay_take_init(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -143,10 +141,7 @@ bool ipi_relay_take_init(struct exit_ctx *ctx)
 	__atomic_store_n(&v->relay_sipi, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->relay_init, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->relay_waiting, 0, __ATOMIC_RELEASE);
-	/* As for a real INIT (init_sipi.c): nothing pending survives it. */
-	v->guest_nmi_pending = false;
-	v->pending_interrupts[0] = v->pending_interrupts[1] = 0;
-	v->pending_interrupts[2] = v->pending_interrupts[3] = 0;
+	init_discard_events(v); /* as for a real INIT */
 	sipi_start(ctx, (uint8_t)sipi);
 	stats_record(&v->stats, EXIT_REASON_SIPI, (uint8_t)sipi, 0, 0, 0);
 	return true;

@@ -3,22 +3,15 @@
 #include "fmt.h"
 #include "serial.h"
 
+#include <hv/cpu.h>
+
 #include <stdarg.h>
 
 static void (*log_mirror)(const char *line);
 
 /* Every processor may log (exit handlers run on each): whole lines, one at
- * a time. A test-and-set lock held for one line; never on the counting
- * path of an exit. */
+ * a time. */
 static volatile int line_lock;
-
-static void line_lock_take(void)
-{
-	while (__atomic_exchange_n(&line_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
-}
-
-static void line_lock_give(void) { __atomic_store_n(&line_lock, 0, __ATOMIC_RELEASE); }
 
 void log_set_mirror(void (*mirror)(const char *line)) { log_mirror = mirror; }
 log_mirror_fn *log_get_mirror(void) { return log_mirror; }
@@ -34,9 +27,9 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	line_lock_take();
+	spin_lock(&line_lock);
 	serial_write(line, n);
-	line_lock_give();
+	spin_unlock(&line_lock);
 	if (log_mirror)
 		log_mirror(line);
 }

@@ -83,7 +83,7 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
 			     const struct vmx_caps *caps)
 {
-	unsigned maxphyaddr = cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
+	unsigned maxphyaddr = cpu_maxphyaddr();
 	uint64_t memory_top = platform_memory_top();
 	/* The EPT covers the whole physical address space with 1 GB pages
 	 * when the CPU has them (bounded at 64 TB, 64 PDPT pages); with 2 MB

@@ -34,4 +34,20 @@ static inline void checksum(uint8_t *p, uint32_t len, unsigned at)
 	p[at] = (uint8_t)-sum;
 }
 
+/* An ACPI 2.0 RSDP (36 bytes, ACPI 6 §5.2.5.3) pointing at an XSDT, both
+ * checksums set. */
+static inline void acpi_rsdp(uint8_t *rsdp, const void *xsdt)
+{
+	const char *sig = "RSD PTR ", *oem = "HVTEST";
+	for (int i = 0; i < 8; i++)
+		rsdp[i] = (uint8_t)sig[i];
+	for (int i = 0; i < 6; i++)
+		rsdp[9 + i] = (uint8_t)oem[i];
+	rsdp[15] = 2;
+	put32(rsdp + 20, 36);
+	put64(rsdp + 24, (uint64_t)(uintptr_t)xsdt);
+	checksum(rsdp, 20, 8);
+	checksum(rsdp, 36, 32);
+}
+
 #endif

@@ -46,14 +46,7 @@ static void *build_tables(void)
 	header(xsdt, "XSDT", 44);
 	put64(xsdt + 36, (uint64_t)(uintptr_t)fadt);
 	checksum(xsdt, 44, 9);
-	const char *sig = "RSD PTR ";
-	for (int i = 0; i < 8; i++)
-		rsdp[i] = (uint8_t)sig[i];
-	rsdp[15] = 2;
-	put32(rsdp + 20, 36);
-	put64(rsdp + 24, (uint64_t)(uintptr_t)xsdt);
-	checksum(rsdp, 20, 8);
-	checksum(rsdp, 36, 32);
+	acpi_rsdp(rsdp, xsdt);
 	return rsdp;
 }
 

@@ -12,27 +12,14 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "../../boot/uefi/efi_mp_services.h"
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
 #include "emulator_exit.h"
 
 #include <hv/cpu.h>
 
-typedef void(__attribute__((ms_abi)) *ap_procedure)(void *argument);
-
-typedef struct MP_SERVICES MP_SERVICES;
-struct MP_SERVICES {
-	EFI_STATUS(EFIAPI *GetNumberOfProcessors)(MP_SERVICES *self, UINTN *count, UINTN *enabled);
-	EFI_STATUS(EFIAPI *GetProcessorInfo)(MP_SERVICES *self, UINTN number, void *info);
-	EFI_STATUS(EFIAPI *StartupAllAPs)(MP_SERVICES *self, ap_procedure fn, BOOLEAN single_thread, EFI_EVENT wait,
-					  UINTN timeout_us, VOID *argument, UINTN **failed);
-	EFI_STATUS(EFIAPI *StartupThisAP)(MP_SERVICES *self, ap_procedure fn, UINTN number, EFI_EVENT wait,
-					  UINTN timeout_us, VOID *argument, BOOLEAN *finished);
-	void *SwitchBSP, *EnableDisableAP;
-	EFI_STATUS(EFIAPI *WhoAmI)(MP_SERVICES *self, UINTN *number);
-};
-
-static EFI_GUID mp_guid = { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } };
+static EFI_GUID mp_guid = MP_SERVICES_GUID;
 
 struct ap_report {
 	volatile uint32_t ran, apic_id, sig[3], leaf1_ecx;

@@ -13,6 +13,7 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "../../boot/uefi/efi_mp_services.h"
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
 #include "acpi_bytes.h"
@@ -48,22 +49,19 @@ static void gas_io(uint8_t *g, uint8_t bits, uint16_t port)
  * APs for it). */
 static unsigned apic_ids(uint32_t *ids)
 {
-	static EFI_GUID mp_guid = { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } };
-	struct {
-		EFI_STATUS(EFIAPI *count)(void *self, UINTN *all, UINTN *enabled);
-		EFI_STATUS(EFIAPI *info)(void *self, UINTN n, void *buf);
-	} *mp = NULL;
+	static EFI_GUID mp_guid = MP_SERVICES_GUID;
+	MP_SERVICES *mp = NULL;
 	UINTN all = 0, enabled = 0;
 	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)) ||
-	    EFI_ERROR(uefi_call_wrapper(mp->count, 3, mp, &all, &enabled))) {
+	    EFI_ERROR(uefi_call_wrapper(mp->GetNumberOfProcessors, 3, mp, &all, &enabled))) {
 		ids[0] = cpuid(1).ebx >> 24;
 		return 1;
 	}
 	unsigned n = 0;
 	for (UINTN i = 0; i < all && n < MAX_CPUS; i++) {
-		uint8_t info[128];
-		if (!EFI_ERROR(uefi_call_wrapper(mp->info, 3, mp, i, info)))
-			ids[n++] = (uint32_t)*(uint64_t *)info; /* ProcessorId */
+		MP_PROCESSOR_INFORMATION info;
+		if (!EFI_ERROR(uefi_call_wrapper(mp->GetProcessorInfo, 3, mp, i, &info)))
+			ids[n++] = (uint32_t)info.ProcessorId;
 	}
 	return n;
 }
@@ -133,17 +131,7 @@ static void *build_tables(uint8_t *t, unsigned *ncpus)
 	put64(xsdt + 36, (uint64_t)(uintptr_t)fadt);
 	put64(xsdt + 44, (uint64_t)(uintptr_t)madt);
 	checksum(xsdt, 52, 9);
-	const char *sig = "RSD PTR ";
-	for (int i = 0; i < 8; i++)
-		rsdp[i] = (uint8_t)sig[i];
-	const char *oem = "HVTEST";
-	for (int i = 0; i < 6; i++)
-		rsdp[9 + i] = (uint8_t)oem[i];
-	rsdp[15] = 2;
-	put32(rsdp + 20, 36);
-	put64(rsdp + 24, (uint64_t)(uintptr_t)xsdt);
-	checksum(rsdp, 20, 8);
-	checksum(rsdp, 36, 32);
+	acpi_rsdp(rsdp, xsdt);
 	return rsdp;
 }
 

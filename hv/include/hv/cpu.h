@@ -21,6 +21,13 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
 
 static inline struct cpuid_regs cpuid(uint32_t leaf) { return cpuid_count(leaf, 0); }
 
+/* Physical-address width: CPUID 0x80000008 EAX[7:0], 36 without that
+ * leaf (SDM Vol. 3A §4.1.4). */
+static inline unsigned cpu_maxphyaddr(void)
+{
+	return cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -74,6 +81,15 @@ DEFINE_READ_CR(4)
 #undef DEFINE_READ_CR
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+/* A test-and-set lock for the few places several processors print at once
+ * (log lines, statistics dumps); never on the counting path of an exit. */
+static inline void spin_lock(volatile int *lock)
+{
+	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
+		cpu_pause();
+}
+static inline void spin_unlock(volatile int *lock) { __atomic_store_n(lock, 0, __ATOMIC_RELEASE); }
 __attribute__((noreturn)) static inline void cpu_halt_forever(void)
 {
 	for (;;)
