@@ -17,7 +17,15 @@ void vmx_caps_decode(const struct vmx_msr_snapshot *m, struct vmx_caps *c)
 	c->secondary_ctls = allowed1(m->procbased, 31);
 	c->preemption_timer = allowed1(m->pinbased, 6);
 	c->preemption_timer_shift = (uint8_t)(m->misc & 0x1f);
+	c->virtual_nmis = allowed1(m->pinbased, 5);
+	c->interrupt_window = allowed1(m->procbased, 2);
+	c->nmi_window = c->virtual_nmis && allowed1(m->procbased, 22);
+	c->hlt_exiting = allowed1(m->procbased, 7);
+	c->mwait_exiting = allowed1(m->procbased, 10);
+	c->activity_hlt = m->misc & BIT(6);
+	c->activity_shutdown = m->misc & BIT(7);
 	c->wait_for_sipi = m->misc & BIT(8);
+	c->pt_in_vmx = m->misc & BIT(14);
 	if (c->secondary_ctls) {
 		c->ept = allowed1(m->procbased2, 1);
 		c->vpid = allowed1(m->procbased2, 5);

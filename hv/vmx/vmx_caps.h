@@ -29,7 +29,17 @@ struct vmx_caps {
 	bool ept_walk4, ept_wb, ept_uc, ept_2mb, ept_1gb, ept_ad;
 	bool invept, invept_single, invept_all;
 	bool invvpid, invvpid_addr, invvpid_single, invvpid_all, invvpid_single_globals;
+	/* Controls and states the hypervisor switches at run time: each is
+	 * used only where allowed (SDM Vol. 3D §A.3.1, §A.3.2, §A.6). */
+	bool virtual_nmis;       /* pin-based allowed-1 bit 5 */
+	bool interrupt_window;   /* primary allowed-1 bit 2 */
+	bool nmi_window;         /* primary allowed-1 bit 22 (needs virtual NMIs) */
+	bool hlt_exiting;        /* primary allowed-1 bit 7 */
+	bool mwait_exiting;      /* primary allowed-1 bit 10 */
+	bool activity_hlt;       /* VMX_MISC bit 6: activity state 1 */
+	bool activity_shutdown;  /* VMX_MISC bit 7: activity state 2 */
 	bool wait_for_sipi;      /* VMX_MISC bit 8: activity state 3 */
+	bool pt_in_vmx;          /* VMX_MISC bit 14: Intel PT may trace in VMX operation */
 };
 
 /* Secondary processor-based control bits (SDM Vol. 3C §25.6.2, Table 25-7). */

@@ -43,6 +43,17 @@ int main(void)
 	CHECK(c.invvpid && c.invvpid_addr && c.invvpid_single && c.invvpid_all && c.invvpid_single_globals);
 	CHECK(c.preemption_timer);
 	CHECK(c.wait_for_sipi);
+	CHECK(c.virtual_nmis && c.interrupt_window && c.nmi_window && c.hlt_exiting && c.mwait_exiting);
+	CHECK(c.activity_hlt && !c.activity_shutdown && !c.pt_in_vmx); /* MISC 0x160: bits 5, 6, 8 */
+	/* NMI-window exiting needs virtual NMIs (SDM Vol. 3C §27.2.1.1). */
+	m.pinbased &= ~(1ull << 37);
+	vmx_caps_decode(&m, &c);
+	CHECK(!c.virtual_nmis && !c.nmi_window);
+	m = bochs_tigerlake();
+	m.procbased &= ~(1ull << (32 + 22));
+	m.misc &= ~(1ull << 8);
+	vmx_caps_decode(&m, &c);
+	CHECK(c.virtual_nmis && !c.nmi_window && !c.wait_for_sipi);
 
 	/* No secondary controls: EPT/VPID/unrestricted must read as absent even
 	 * if stale values sit in the snapshot. */
