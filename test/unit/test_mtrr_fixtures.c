@@ -1,0 +1,407 @@
+/* MTRR layouts of real machines (test/data/mtrr/NAME.mtrr, see
+ * test/data/README.md) through the EPT builder: for every layout, in 1 GB
+ * and in 2 MB page mode, the memory type of every EPT leaf equals what the
+ * SDM's MTRR rules give for every 4 KB page under it, and a large page is
+ * used wherever the whole page has one type.
+ *
+ * The reference resolver here is written from the SDM (Vol. 3A §12.11.4.1,
+ * "MTRR Precedences") independently of hv/ept/mtrr.c: it looks at one
+ * address at a time, with no block arithmetic. It is evaluated per 4 KB page
+ * over the first 6 GB (every layout's fixed ranges, PCI hole and the start
+ * of the memory above 4 GB), and above that once per interval between
+ * consecutive variable-range boundaries (every real layout's PHYSMASKs are
+ * contiguous, so a range is an interval and the type is constant between
+ * boundaries; a layout with a non-contiguous mask is checked per 4 KB page
+ * over its whole map instead, with the map cut to 6 GB). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hv/ept/ept.h"
+#include "hv/ept/mtrr.h"
+#include "unit.h"
+
+#ifndef HV_TEST_DATA_DIR
+#error "HV_TEST_DATA_DIR must name the project's test/data directory"
+#endif
+
+#define KB(x) ((uint64_t)(x) << 10)
+#define MB(x) ((uint64_t)(x) << 20)
+#define GB(x) ((uint64_t)(x) << 30)
+#define PAGE  KB(4)
+
+#define BRUTE_LIMIT GB(6)
+#define MAP_LIMIT   GB(512) /* the map: min(2^MAXPHYADDR, 512 GB) */
+
+/* ---- loading a .mtrr file ---- */
+
+struct layout {
+	char name[96];
+	struct mtrr_snapshot m;
+	uint64_t memory_top; /* 0 when the file does not say */
+};
+
+static int load_layout(const char *dir, const char *file, struct layout *l)
+{
+	char path[1024], buf[256];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	*l = (struct layout){ 0 };
+	snprintf(l->name, sizeof l->name, "%s", file);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL) {
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	unsigned line = 0, have = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(buf, sizeof buf, fp)) {
+		line++;
+		char key[32];
+		unsigned long long a, b;
+		char *s = buf;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '#' || *s == '\n' || *s == '\0')
+			continue;
+		int n = sscanf(s, "%31[a-z_0-9] = %lli %lli", key, &a, &b);
+		unsigned idx;
+		if (n >= 2 && !strcmp(key, "maxphyaddr")) {
+			l->m.maxphyaddr = (unsigned)a;
+			have |= 1;
+		} else if (n >= 2 && !strcmp(key, "mtrrcap")) {
+			l->m.mtrrcap = a;
+			have |= 2;
+		} else if (n >= 2 && !strcmp(key, "def_type")) {
+			l->m.def_type = a;
+			have |= 4;
+		} else if (n >= 2 && !strcmp(key, "memory_top")) {
+			l->memory_top = a;
+		} else if (n >= 2 && sscanf(key, "fixed%u", &idx) == 1 && idx < 11) {
+			l->m.fixed[idx] = a;
+			have |= 8u << idx;
+		} else if (n == 3 && sscanf(key, "var%u", &idx) == 1 && idx < MTRR_MAX_VAR) {
+			l->m.var_base[idx] = a;
+			l->m.var_mask[idx] = b;
+		} else {
+			fprintf(stderr, "%s:%u: cannot parse '%s'\n", file, line, s);
+			rc = -1;
+		}
+	}
+	fclose(fp);
+	if (rc == 0 && (have & 7) != 7) {
+		fprintf(stderr, "%s: maxphyaddr, mtrrcap and def_type are required\n", file);
+		rc = -1;
+	}
+	if (rc == 0 && (l->m.mtrrcap & (1u << 8)) && (have >> 3) != 0x7ff) {
+		fprintf(stderr, "%s: MTRRCAP.FIX is set: fixed0..fixed10 are required\n", file);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---- the reference: SDM Vol. 3A §12.11 one address at a time ---- */
+
+static uint8_t ref_valid(uint64_t t)
+{
+	t &= 0xff;
+	return (t == MEM_UC || t == MEM_WC || t == MEM_WT || t == MEM_WP || t == MEM_WB) ? (uint8_t)t : MEM_UC;
+}
+
+/* Fixed-range type of each 4 KB page below 1 MB, by expanding the eleven
+ * registers in order (§12.11.2.2: 8 x 64 KB, 16 x 16 KB, 64 x 4 KB, lowest
+ * sub-range in bits 7:0). */
+static void fixed_pages(const struct mtrr_snapshot *m, uint8_t out[256])
+{
+	unsigned page = 0;
+	for (unsigned r = 0; r < 11; r++) {
+		unsigned pages_per_field = r == 0 ? 16 : r < 3 ? 4 : 1;
+		for (unsigned byte = 0; byte < 8; byte++)
+			for (unsigned i = 0; i < pages_per_field; i++)
+				out[page++] = ref_valid(m->fixed[r] >> (8 * byte));
+	}
+}
+
+static unsigned ref_undefined; /* overlaps the SDM leaves undefined (counted, resolved UC) */
+
+static uint8_t ref_type(const struct mtrr_snapshot *m, const uint8_t fixed[256], uint64_t a)
+{
+	/* §12.11.2.1: "E (MTRRs enabled) flag ... When cleared, all MTRRs are
+	 * disabled and the UC memory type is applied to all of physical memory." */
+	if (!(m->def_type & (1u << 11)))
+		return MEM_UC;
+	/* §12.11.4.1 step 1: "If the physical address falls within the first
+	 * 1 MByte of physical memory and fixed MTRRs are enabled, the processor
+	 * uses the memory type stored for the appropriate fixed-range MTRR." */
+	if (a < MB(1) && (m->def_type & (1u << 10)) && (m->mtrrcap & (1u << 8)))
+		return fixed[a >> 12];
+	unsigned maxphy = m->maxphyaddr ? m->maxphyaddr : 36;
+	uint64_t phys = ((1ull << maxphy) - 1) & ~(PAGE - 1);
+	unsigned vcnt = m->mtrrcap & 0xff;
+	bool seen[8] = { false };
+	unsigned matches = 0;
+	for (unsigned i = 0; i < vcnt && i < MTRR_MAX_VAR; i++) {
+		if (!(m->var_mask[i] & (1u << 11)))
+			continue;
+		uint64_t mask = m->var_mask[i] & phys;
+		if ((a & mask) == (m->var_base[i] & mask)) {
+			seen[ref_valid(m->var_base[i]) & 7] = true;
+			matches++;
+		}
+	}
+	/* Step 2: no variable range matches -> default type. */
+	if (matches == 0)
+		return ref_valid(m->def_type);
+	unsigned kinds = 0;
+	uint8_t only = MEM_UC;
+	for (uint8_t t = 0; t < 8; t++)
+		if (seen[t]) {
+			kinds++;
+			only = t;
+		}
+	if (kinds == 1)
+		return only;               /* one match, or all matches the same type */
+	if (seen[MEM_UC])
+		return MEM_UC;             /* "one of the memory types is UC" */
+	if (kinds == 2 && seen[MEM_WT] && seen[MEM_WB])
+		return MEM_WT;             /* "the memory types are WT and WB" */
+	ref_undefined++;
+	return MEM_UC;                     /* "processor behavior is undefined" */
+}
+
+/* Variable ranges as intervals (when every valid mask is contiguous). */
+struct bounds {
+	uint64_t at[2 * MTRR_MAX_VAR + 2];
+	unsigned n;
+	bool contiguous;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct bounds var_bounds(const struct mtrr_snapshot *m)
+{
+	struct bounds b = { .n = 0, .contiguous = true };
+	unsigned maxphy = m->maxphyaddr ? m->maxphyaddr : 36;
+	uint64_t phys = ((1ull << maxphy) - 1) & ~(PAGE - 1);
+	for (unsigned i = 0; i < (m->mtrrcap & 0xff) && i < MTRR_MAX_VAR; i++) {
+		if (!(m->var_mask[i] & (1u << 11)))
+			continue;
+		uint64_t mask = m->var_mask[i] & phys;
+		uint64_t size = (~mask & phys) + PAGE; /* contiguous: ones from bit maxphy-1 down */
+		if ((mask | (size - 1)) != (phys | (PAGE - 1)) || (size & (size - 1))) {
+			b.contiguous = false;
+			continue;
+		}
+		uint64_t base = m->var_base[i] & mask;
+		b.at[b.n++] = base;
+		b.at[b.n++] = base + size;
+	}
+	qsort(b.at, b.n, sizeof b.at[0], cmp_u64);
+	return b;
+}
+
+/* The next address after a where the reference type may change. */
+static uint64_t next_break(const struct bounds *b, uint64_t a)
+{
+	if (a < BRUTE_LIMIT || !b->contiguous)
+		return a + PAGE;
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->at[i] > a)
+			return b->at[i];
+	return ~0ull;
+}
+
+/* ---- EPT tables from the heap ---- */
+
+struct heap {
+	void *pages[8192];
+	unsigned n;
+};
+
+static void *heap_alloc(void *ctx)
+{
+	struct heap *h = ctx;
+	if (h->n == sizeof h->pages / sizeof h->pages[0])
+		return NULL;
+	void *p = aligned_alloc(4096, 4096);
+	if (p)
+		memset(p, 0, 4096);
+	return h->pages[h->n++] = p;
+}
+
+static uint64_t heap_v2p(void *ctx, const void *v)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)v;
+}
+
+static void *heap_p2v(void *ctx, uint64_t p)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)p;
+}
+
+static void heap_free(struct heap *h)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		free(h->pages[i]);
+	h->n = 0;
+}
+
+/* ---- the check ---- */
+
+struct ctx {
+	const struct layout *l;
+	const uint8_t *fixed;
+	const struct bounds *b;
+	uint64_t top;
+	bool use_1gb;
+	unsigned errors; /* printed ones, capped */
+};
+
+/* One type for all of [a, end) by the reference, or -1. */
+static int ref_uniform(const struct ctx *c, uint64_t a, uint64_t end)
+{
+	int t = ref_type(&c->l->m, c->fixed, a);
+	for (uint64_t x = next_break(c->b, a); x < end; x = next_break(c->b, x))
+		if (ref_type(&c->l->m, c->fixed, x) != t)
+			return -1;
+	return t;
+}
+
+static void report(struct ctx *c, const char *what, uint64_t a, unsigned got, unsigned want)
+{
+	if (c->errors++ < 10)
+		fprintf(stderr, "%s (%s pages): %s at 0x%llx: EPT %u, SDM %u\n", c->l->name,
+			c->use_1gb ? "1 GB" : "2 MB", what, (unsigned long long)a, got, want);
+}
+
+static void check_map(struct ctx *c, const struct ept *ept)
+{
+	uint64_t a = 0;
+	unsigned leaves = 0, bad_type = 0, not_large = 0;
+	while (a < c->top) {
+		uint64_t hpa = ~0ull, ps = 0;
+		unsigned perms = 0;
+		uint8_t t = 0xff;
+		if (!ept_translate(ept, a, &hpa, &perms, &t, &ps)) {
+			report(c, "not mapped", a, 0, 0);
+			CHECK(false);
+			return;
+		}
+		leaves++;
+		uint64_t end = (a & ~(ps - 1)) + ps;
+		if (hpa != a || perms != EPT_RWX) {
+			report(c, "not identity RWX", a, (unsigned)perms, EPT_RWX);
+			bad_type++;
+		}
+		/* Every 4 KB page (or constant interval) under the leaf has the
+		 * leaf's type. */
+		for (uint64_t x = a; x < end; x = next_break(c->b, x)) {
+			uint8_t want = ref_type(&c->l->m, c->fixed, x);
+			if (want != t) {
+				report(c, "memory type", x, t, want);
+				bad_type++;
+				break;
+			}
+		}
+		/* A large page wherever the whole page has one type. */
+		uint64_t big = c->use_1gb ? GB(1) : MB(2);
+		for (uint64_t sz = big; sz > ps; sz >>= 9) {
+			uint64_t blk = a & ~(sz - 1);
+			if (blk == a && blk + sz <= c->top && ref_uniform(c, blk, blk + sz) >= 0) {
+				report(c, "uniform block not mapped large", blk, (unsigned)(ps >> 12), (unsigned)(sz >> 12));
+				not_large++;
+				break;
+			}
+		}
+		a = end;
+	}
+	CHECK_EQ_U64(bad_type, 0);
+	CHECK_EQ_U64(not_large, 0);
+	CHECK(leaves > 0);
+}
+
+/* The code under test's resolver on the same intervals (as the builder uses it). */
+static void check_resolver(struct ctx *c)
+{
+	unsigned bad = 0;
+	for (uint64_t x = 0; x < c->top && x < BRUTE_LIMIT; x += PAGE) {
+		uint8_t want = ref_type(&c->l->m, c->fixed, x);
+		if (mtrr_type(&c->l->m, x) != want && bad++ < 3)
+			report(c, "mtrr_type", x, mtrr_type(&c->l->m, x), want);
+	}
+	CHECK_EQ_U64(bad, 0);
+}
+
+static void check_layout(const struct layout *l)
+{
+	uint8_t fixed[256];
+	fixed_pages(&l->m, fixed);
+	struct bounds b = var_bounds(&l->m);
+	unsigned maxphy = l->m.maxphyaddr ? l->m.maxphyaddr : 36;
+	uint64_t top = maxphy >= 39 ? MAP_LIMIT : 1ull << maxphy;
+	if (!b.contiguous && top > BRUTE_LIMIT)
+		top = BRUTE_LIMIT;
+	unsigned undefined_before = ref_undefined;
+	for (int mode = 0; mode < 2; mode++) {
+		struct ctx c = { .l = l, .fixed = fixed, .b = &b, .top = top, .use_1gb = mode == 0 };
+		struct heap *h = calloc(1, sizeof *h);
+		struct ept_ops ops = { heap_alloc, heap_v2p, heap_p2v, h };
+		struct ept ept;
+		int rc = ept_build_identity(&ept, &ops, &l->m, top, c.use_1gb);
+		CHECK_EQ_U64(rc, 0);
+		if (rc == 0) {
+			check_map(&c, &ept);
+			if (mode == 0)
+				check_resolver(&c);
+		}
+		printf("%-44s %s pages: map of %llu GB, %u tables, %s\n", l->name, c.use_1gb ? "1 GB" : "2 MB",
+		       (unsigned long long)(top >> 30), ept.tables, c.errors ? "MISMATCH" : "ok");
+		heap_free(h);
+		free(h);
+	}
+	if (ref_undefined != undefined_before)
+		printf("%s: has overlaps the SDM leaves undefined (resolved UC)\n", l->name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+	const char *dir = HV_TEST_DATA_DIR "/mtrr";
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	if (d == NULL)
+		return unit_finish("test_mtrr_fixtures");
+	char *names[128];
+	unsigned n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".mtrr") && n < 128)
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof names[0], cmp_str);
+	CHECK(n >= 7);
+	unsigned loaded = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct layout l;
+		int rc = load_layout(dir, names[i], &l);
+		CHECK_EQ_U64(rc, 0);
+		if (rc == 0) {
+			check_layout(&l);
+			loaded++;
+		}
+		free(names[i]);
+	}
+	printf("MTRR layouts: %u\n", loaded);
+	return unit_finish("test_mtrr_fixtures");
+}
