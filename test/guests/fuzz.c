@@ -19,6 +19,7 @@
 #include "../../hv/lib/serial.h"
 #include "fuzz.h"
 #include "emulator_exit.h"
+#include "selftest_result.h"
 
 #include <hv/cpu.h>
 
@@ -35,6 +36,7 @@ static uint64_t rng_state, seed;
 static uint64_t counts[FZ_NKINDS], mismatches[FZ_NKINDS], total_ops, total_mismatches;
 /* Outcomes checked, by what was expected: none, #GP, #UD, other. */
 static uint64_t wanted[4];
+static struct selftest_result *selftest; /* started by selftest.efi: report there, return */
 
 uint64_t fz_rand(void)
 {
@@ -151,6 +153,8 @@ struct fz_out fz_run3(const char *entry, const char *resume, struct fz_regs *r)
 void vt_fatal(const char *detail)
 {
 	log_raw("fuzz: FATAL: %s\n", detail);
+	if (selftest)
+		log_raw("fuzz: FAILED after %lu operations, seed 0x%lx\n", total_ops, seed);
 	serial_drain();
 	emulator_exit(1);
 	cpu_halt_forever();
@@ -265,10 +269,14 @@ static void chunk(struct vt_result *r)
 	r->pass = true;
 }
 
-static void end_run(void)
+static void end_run(uint64_t ops)
 {
 	serial_drain(); /* the emulator may stop before the UART empties */
-	emulator_exit(0);
+	if (selftest)
+		selftest_result_set(selftest, total_mismatches == 0 && total_ops >= ops,
+				    "%lu operations, %lu mismatches, seed 0x%lx", total_ops, total_mismatches, seed);
+	else
+		emulator_exit(0);
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
@@ -276,6 +284,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	InitializeLib(image, system_table);
 	serial_init(0x3f8, 115200);
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	selftest = selftest_result_of(image);
 	bool have_seed = false, have_ops = false;
 	uint64_t ops = DEFAULT_OPS;
 	const char *from = "RDTSC";
@@ -338,6 +347,6 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 			log_raw("fuzz: %lu mismatches in %s\n", mismatches[k], fz_kind_names[k]);
 	log_raw("fuzz: outcomes checked: %lu success, %lu #GP, %lu #UD, %lu other; %lu TSC ticks\n", wanted[0],
 		wanted[1], wanted[2], wanted[3], ticks);
-	end_run();
+	end_run(ops);
 	return EFI_SUCCESS;
 }

@@ -24,6 +24,7 @@
 #include "../../hv/lib/serial.h"
 #include "vmtest.h"
 #include "emulator_exit.h"
+#include "selftest_result.h"
 
 #include <hv/cpu.h>
 
@@ -45,6 +46,7 @@ static struct range reserved[MAX_RANGES], hidden[MAX_RANGES];
 static unsigned nreserved, nhidden;
 static uint64_t probed, hidden_pages, attacks, successes, wrong_faults;
 static uint64_t *alias_pdpt, *alias_pd, *alias_pt; /* our extra tables, below 4 GB */
+static struct selftest_result *selftest; /* started by selftest.efi: report there, return */
 static const char *wrong_what;
 static uint64_t wrong_vector, wrong_addr;
 
@@ -183,16 +185,29 @@ void vt_fatal(const char *detail)
 {
 	vt_report("hostile", false, detail);
 	end_run(1);
+	if (selftest)
+		emulator_exit(1); /* cannot return from here: end the run (emulators) or halt */
 	cpu_halt_forever();
 }
 
-static void end_run(unsigned fails) { emulator_end("hostile", fails); }
+static void end_run(unsigned fails)
+{
+	if (!selftest) {
+		emulator_end("hostile", fails);
+		return;
+	}
+	log_raw("hostile: %s\n", fails ? "FAILED" : "done");
+	serial_drain();
+	selftest_result_set(selftest, !fails, "%lu attacks on %lu hidden pages: %lu succeeded, %lu wrong faults", attacks,
+			    hidden_pages, successes, wrong_faults);
+}
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 {
 	InitializeLib(image, system_table);
 	serial_init(0x3f8, 115200);
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	selftest = selftest_result_of(image);
 	log_raw("hostile: looking for memory this guest cannot read\n");
 	find_reserved();
 	EFI_PHYSICAL_ADDRESS tables = 0xffffffffull;

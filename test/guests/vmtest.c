@@ -17,6 +17,7 @@
 #include "../../hv/lib/serial.h"
 #include "vmtest.h"
 #include "emulator_exit.h"
+#include "selftest_result.h"
 
 #include <hv/cpu.h>
 
@@ -30,6 +31,7 @@
 
 static unsigned npass, nfail;
 static const char *current_check; /* named in a fatal report */
+static struct selftest_result *selftest; /* started by selftest.efi: report there, return */
 
 void vt_report(const char *check, bool pass, const char *detail)
 {
@@ -46,13 +48,18 @@ static void end_run(void)
 {
 	log_raw("vmtest: %u passed, %u failed\n", npass, nfail);
 	serial_drain(); /* the emulator may stop before the UART empties */
-	emulator_exit(0);
+	if (selftest)
+		selftest_result_set(selftest, nfail == 0 && npass > 0, "%u passed, %u failed", npass, nfail);
+	else
+		emulator_exit(0);
 }
 
 void vt_fatal(const char *detail)
 {
 	vt_report(current_check ? current_check : "vmtest", false, detail);
 	end_run();
+	if (selftest)
+		emulator_exit(1); /* cannot return from here: end the run (emulators) or halt */
 	cpu_halt_forever();
 }
 
@@ -253,6 +260,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	InitializeLib(image, system_table);
 	serial_init(0x3f8, 115200);
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+	selftest = selftest_result_of(image);
 	log_raw("vmtest: guest-side virtualization checks starting\n");
 
 	/* What the hypervisor shows or hides: no exceptions expected. */
