@@ -1,14 +1,14 @@
 /* CPUID (exit reason 10, unconditional in VMX non-root operation).
- * Real values pass through, except: VMX is hidden (CPUID.1:ECX[5]=0), the
- * hypervisor-present bit is set (CPUID.1:ECX[31]=1), and leaves
- * 0x40000000.. describe us. */
+ * Real values pass through, except: what the CPUID gates hide (VMX, SMX,
+ * Intel PT, and each instruction whose VMX control this processor does not
+ * allow: cpuid_gates.h), the hypervisor-present bit is set
+ * (CPUID.1:ECX[31]=1), and leaves 0x40000000.. describe us. */
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
 #include "hypercall.h"
 
 #include <hv/cpu.h>
 
-#define CPUID_1_ECX_VMX (1u << 5)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_7_ECX_OSPKE (1u << 4)
@@ -32,8 +32,10 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 		c = hv_cpuid_leaf(leaf);
 	} else {
 		c = cpuid_count(leaf, subleaf);
+		uint32_t regs[4] = { c.eax, c.ebx, c.ecx, c.edx };
+		cpuid_filter_apply(&ctx->vcpu->hv->cpuid, leaf, subleaf, regs);
+		c = (struct cpuid_regs){ regs[0], regs[1], regs[2], regs[3] };
 		if (leaf == 1) {
-			c.ecx &= ~CPUID_1_ECX_VMX;
 			c.ecx |= CPUID_1_ECX_HYPERVISOR;
 			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_OSXSAVE, c.ecx, CPUID_1_ECX_OSXSAVE);
 		} else if (leaf == 7 && subleaf == 0) {

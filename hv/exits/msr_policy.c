@@ -11,6 +11,14 @@ enum msr_policy msr_policy(uint32_t index)
 	 * it (found by the guest fuzzer: 0x492/0x493 used to pass through). */
 	if (index >= MSR_IA32_VMX_BASIC && index <= MSR_IA32_VMX_EXIT_CTLS2)
 		return MSR_VMX_CAPABILITY;
+	/* Intel PT's MSRs (IA32_RTIT_*, SDM Vol. 4 Table 2-2): PT is hidden
+	 * (cpuid_gates.h), and a guest that enabled tracing anyway would have
+	 * the processor write its trace to host-physical addresses, the
+	 * hypervisor's hidden memory included. Fault as without PT. */
+	if (index == MSR_IA32_RTIT_OUTPUT_BASE || index == MSR_IA32_RTIT_OUTPUT_MASK_PTRS ||
+	    (index >= MSR_IA32_RTIT_CTL && index <= MSR_IA32_RTIT_CR3_MATCH) ||
+	    (index >= MSR_IA32_RTIT_ADDR0_A && index <= MSR_IA32_RTIT_ADDR3_B))
+		return MSR_HIDDEN_FEATURE;
 	if (index <= 0x1fff || (index >= 0xc0000000u && index <= 0xc0001fffu))
 		return MSR_PASS_THROUGH;
 	return MSR_OUTSIDE_BITMAP;

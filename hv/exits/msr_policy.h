@@ -11,6 +11,7 @@ enum msr_policy {
 	MSR_FEATURE_CONTROL_VIEW, /* reads: locked with VMX off; writes: #GP */
 	MSR_VMX_CAPABILITY,       /* 0x480-0x491: #GP (VMX hidden) */
 	MSR_OUTSIDE_BITMAP,       /* no processor has it: #GP */
+	MSR_HIDDEN_FEATURE,       /* a feature CPUID hides from the guest (cpuid_gates.h): #GP */
 };
 
 enum msr_policy msr_policy(uint32_t index);

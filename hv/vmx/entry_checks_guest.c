@@ -7,19 +7,10 @@
 #define BIT(n) (1ull << (n))
 
 enum seg { ES, CS, SS, DS, FS, GS, LDTR, TR, NSEG };
+_Static_assert(NSEG == VMCS_GUEST_SEGMENT_COUNT, "vmcs_guest_segments order: ES CS SS DS FS GS LDTR TR");
 
 static const char *const seg_name[NSEG] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
 
-static const enum vmcs_field seg_field[NSEG][4] = {
-	{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_ACCESS_RIGHTS },
-	{ VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_LDTR_BASE, VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_LDTR_ACCESS_RIGHTS },
-	{ VMCS_GUEST_TR_SELECTOR, VMCS_GUEST_TR_BASE, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_ACCESS_RIGHTS },
-};
 
 /* Access-rights format (SDM Vol. 3C §25.4.1, Table 25-2): 3:0 type, 4 S,
  * 6:5 DPL, 7 P, 12 AVL, 13 L, 14 D/B, 15 G, 16 unusable; 11:8 and 31:17
@@ -489,10 +480,11 @@ bool entry_check_guest(struct entry_check_ctx *c)
 {
 	struct guest g;
 	for (enum seg s = ES; s < NSEG; s++) {
-		g.sel[s] = (uint16_t)ec_get(c, seg_field[s][0]);
-		g.base[s] = ec_get(c, seg_field[s][1]);
-		g.limit[s] = ec_get32(c, seg_field[s][2]);
-		g.ar[s] = ec_get32(c, seg_field[s][3]);
+		const struct vmcs_segment_fields *f = &vmcs_guest_segments[s];
+		g.sel[s] = (uint16_t)ec_get(c, f->selector);
+		g.base[s] = ec_get(c, f->base);
+		g.limit[s] = ec_get32(c, f->limit);
+		g.ar[s] = ec_get32(c, f->access_rights);
 	}
 	g.cr0 = ec_get(c, VMCS_GUEST_CR0);
 	g.cr4 = ec_get(c, VMCS_GUEST_CR4);

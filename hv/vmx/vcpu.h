@@ -9,6 +9,8 @@
 #include "../exits/stats.h"
 #include "../lib/acpi.h"
 #include "../lib/config.h"
+#include "cpu_state.h"
+#include "cpuid_gates.h"
 #include "vmx_caps.h"
 #include "vmx_ops.h"
 
@@ -95,6 +97,8 @@ struct hv {
 	struct hv_config config;
 	struct vmx_msr_snapshot msrs;
 	struct vmx_caps caps;
+	struct cpu_features features;     /* CPUID facts, read once (cpu_state.h) */
+	struct cpuid_filter cpuid;        /* what the guest's CPUID hides, which controls it enables */
 	unsigned maxphyaddr;
 	struct ept ept;
 	uint64_t eptp;

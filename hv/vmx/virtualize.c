@@ -75,6 +75,23 @@ static void find_acpi_power(struct acpi_power *acpi)
 		   acpi->reset_mmio ? " (except the memory-mapped reset register)" : "");
 }
 
+/* What the guest's CPUID says differently from the processor's, and why
+ * (cpuid_gates.h). */
+static void report_cpuid_filter(const struct cpuid_filter *f)
+{
+	char on[160];
+	size_t used = 0;
+	on[0] = '\0';
+	for (unsigned g = 0; g < CPUID_GATE_COUNT; g++) {
+		if (f->enabled & (1u << g))
+			used += fmt_format(on + used, sizeof(on) - used, " %s", cpuid_gates[g].name);
+		if (f->hidden & (1u << g))
+			log_printf("CPUID: %s hidden from the guest: %s%s\n", cpuid_gates[g].name, cpuid_gates[g].why,
+				   cpuid_gates[g].secondary_control ? ", which this processor does not allow" : "");
+	}
+	log_printf("CPUID: guest instructions enabled through VMX controls:%s\n", used ? on : " none");
+}
+
 static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
 				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
 				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
@@ -204,6 +221,9 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	hv->msrs = *msrs;
 	hv->caps = *caps;
 	hv->maxphyaddr = maxphyaddr;
+	cpu_features_read(&hv->features);
+	cpuid_filter_compute(&hv->msrs, &hv->features.words, &hv->cpuid);
+	report_cpuid_filter(&hv->cpuid);
 	hv->tsc_hz = platform_tsc_hz();
 	find_acpi_power(&hv->acpi);
 	if (config->stats_interval_ms && caps->preemption_timer) {

@@ -1,15 +1,12 @@
-/* Composes the VMCS for launch in place: guest state = this processor's
- * current state (so that after VMLAUNCH execution continues in non-root
- * mode as if the call had returned), host state = the hypervisor's own
- * tables, controls adjusted from the TRUE capability MSRs. The result is a
- * struct vmcs_image, checked in software before any VMWRITE. */
+/* Composes the VMCS for launch in place: guest state = the firmware's
+ * state as read before launch (so that after VMLAUNCH execution continues
+ * in non-root mode as if the call had returned), host state = the
+ * hypervisor's own tables, controls adjusted from the TRUE capability MSRs.
+ * The result is a struct vmcs_image, checked in software before any
+ * VMWRITE. Pure (vmcs_compose.h). */
 #include "vmcs_compose.h"
 
-#include "../exits/exits.h"
-#include "segment.h"
-
-#include <hv/cpu.h>
-#include <hv/msr.h>
+#include "../lib/fmt.h"
 
 /* Control bits (SDM Vol. 3C §25.6-25.8). */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
@@ -32,9 +29,41 @@
 #define ENTRY_LOAD_PAT (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
 #define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
 #define EFER_LMA (1ull << 10)
+#define ACTIVITY_ACTIVE 0
+
+uint64_t launch_cr0(const struct vmx_msr_snapshot *msrs, uint64_t firmware_cr0)
+{
+	return vmx_fix_cr0(msrs, firmware_cr0, false);
+}
+
+uint64_t launch_cr4(const struct vmx_msr_snapshot *msrs, uint64_t firmware_cr4)
+{
+	return vmx_fix_cr4(msrs, firmware_cr4) | CR4_VMXE;
+}
+
+uint64_t host_cr0(const struct vmx_msr_snapshot *msrs)
+{
+	return vmx_fix_cr0(msrs, CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG, false);
+}
+
+uint64_t host_cr4(const struct vmx_msr_snapshot *msrs, const struct cpu_features *features)
+{
+	uint64_t cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_VMXE;
+	if (features->words.w[CPUID_WORD_LEAF1_ECX] & CPUID_1_ECX_XSAVE)
+		cr4 |= CR4_OSXSAVE;
+	return vmx_fix_cr4(msrs, cr4);
+}
 
 struct required_controls {
 	const char *name;
@@ -43,134 +72,92 @@ struct required_controls {
 	enum vmcs_field field;
 };
 
-static uint16_t read_selector(int which)
+static void compose_guest(struct vmcs_image *img, const struct compose_input *in)
 {
-	uint16_t s = 0;
-	switch (which) {
-	case 0: __asm__ volatile("mov %%es, %0" : "=r"(s)); break;
-	case 1: __asm__ volatile("mov %%cs, %0" : "=r"(s)); break;
-	case 2: __asm__ volatile("mov %%ss, %0" : "=r"(s)); break;
-	case 3: __asm__ volatile("mov %%ds, %0" : "=r"(s)); break;
-	case 4: __asm__ volatile("mov %%fs, %0" : "=r"(s)); break;
-	case 5: __asm__ volatile("mov %%gs, %0" : "=r"(s)); break;
-	case 6: __asm__ volatile("sldt %0" : "=r"(s)); break;
-	default: __asm__ volatile("str %0" : "=r"(s)); break;
-	}
-	return s;
-}
-
-struct __attribute__((packed)) descriptor_table_register {
-	uint16_t limit;
-	uint64_t base;
-};
-
-/* Guest segment fields in the order of read_selector(). */
-static const enum vmcs_field guest_segment_fields[8][4] = {
-	{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_ACCESS_RIGHTS },
-	{ VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_ACCESS_RIGHTS },
-	{ VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_LDTR_BASE, VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_LDTR_ACCESS_RIGHTS },
-	{ VMCS_GUEST_TR_SELECTOR, VMCS_GUEST_TR_BASE, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_ACCESS_RIGHTS },
-};
-
-static void compose_guest(struct vmcs_image *img, const struct launch_state *ls)
-{
-	struct descriptor_table_register gdtr, idtr;
-	__asm__ volatile("sgdt %0" : "=m"(gdtr));
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	uint64_t efer = rdmsr(MSR_IA32_EFER);
-	bool ia32e = efer & EFER_LMA;
-	for (int i = 0; i < 8; i++) {
-		struct segment s;
-		segment_from_gdt((const uint8_t *)(uintptr_t)gdtr.base, gdtr.limit, read_selector(i), ia32e, &s);
-		if (i == 7 && (s.ar & SEGMENT_AR_UNUSABLE)) {
+	const struct cpu_state *g = in->guest;
+	for (unsigned i = 0; i < SEG_COUNT; i++) {
+		struct segment s = g->seg[i];
+		if (i == SEG_TR && (s.ar & SEGMENT_AR_UNUSABLE)) {
 			/* Firmware without a TSS (OVMF loads no TR): VM entry needs
 			 * a usable busy TSS (SDM Vol. 3C §27.3.1.2); this one is
 			 * never used unless the guest switches tasks, and it loads
 			 * its own TR before it could. */
 			s = (struct segment){ .selector = 0, .base = 0, .limit = 0x67, .ar = 0x8b };
 		}
-		vmcs_image_put(img, guest_segment_fields[i][0], s.selector);
-		vmcs_image_put(img, guest_segment_fields[i][1], s.base);
-		vmcs_image_put(img, guest_segment_fields[i][2], s.limit);
-		vmcs_image_put(img, guest_segment_fields[i][3], s.ar);
+		const struct vmcs_segment_fields *f = &vmcs_guest_segments[i];
+		vmcs_image_put(img, f->selector, s.selector);
+		vmcs_image_put(img, f->base, s.base);
+		vmcs_image_put(img, f->limit, s.limit);
+		vmcs_image_put(img, f->access_rights, s.ar);
 	}
 	/* 64-bit FS/GS bases live in MSRs, not in the descriptors. */
-	vmcs_image_put(img, VMCS_GUEST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
-	vmcs_image_put(img, VMCS_GUEST_GS_BASE, ls->gs_base);
-	vmcs_image_put(img, VMCS_GUEST_GDTR_BASE, gdtr.base);
-	vmcs_image_put(img, VMCS_GUEST_GDTR_LIMIT, gdtr.limit);
-	vmcs_image_put(img, VMCS_GUEST_IDTR_BASE, idtr.base);
-	vmcs_image_put(img, VMCS_GUEST_IDTR_LIMIT, idtr.limit);
-	vmcs_image_put(img, VMCS_GUEST_CR0, ls->cr0);
-	vmcs_image_put(img, VMCS_GUEST_CR3, read_cr3());
-	vmcs_image_put(img, VMCS_GUEST_CR4, ls->cr4);
-	uint64_t dr7;
-	__asm__ volatile("mov %%dr7, %0" : "=r"(dr7));
-	vmcs_image_put(img, VMCS_GUEST_DR7, dr7);
-	vmcs_image_put(img, VMCS_GUEST_RFLAGS, ls->rflags);
+	vmcs_image_put(img, VMCS_GUEST_FS_BASE, g->fs_base);
+	vmcs_image_put(img, VMCS_GUEST_GS_BASE, g->gs_base);
+	vmcs_image_put(img, VMCS_GUEST_GDTR_BASE, g->gdtr_base);
+	vmcs_image_put(img, VMCS_GUEST_GDTR_LIMIT, g->gdtr_limit);
+	vmcs_image_put(img, VMCS_GUEST_IDTR_BASE, g->idtr_base);
+	vmcs_image_put(img, VMCS_GUEST_IDTR_LIMIT, g->idtr_limit);
+	vmcs_image_put(img, VMCS_GUEST_CR0, launch_cr0(in->msrs, g->cr0));
+	vmcs_image_put(img, VMCS_GUEST_CR3, g->cr3);
+	vmcs_image_put(img, VMCS_GUEST_CR4, launch_cr4(in->msrs, g->cr4));
+	vmcs_image_put(img, VMCS_GUEST_DR7, g->dr7);
+	vmcs_image_put(img, VMCS_GUEST_RFLAGS, g->rflags);
 	/* RSP and RIP are written by vmx_launch_in_place itself. */
-	vmcs_image_put(img, VMCS_GUEST_IA32_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-	vmcs_image_put(img, VMCS_GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
-	vmcs_image_put(img, VMCS_GUEST_IA32_EFER, efer);
+	vmcs_image_put(img, VMCS_GUEST_IA32_DEBUGCTL, g->debugctl);
+	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_CS, g->sysenter_cs);
+	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_ESP, g->sysenter_esp);
+	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_EIP, g->sysenter_eip);
+	vmcs_image_put(img, VMCS_GUEST_IA32_PAT, g->pat);
+	vmcs_image_put(img, VMCS_GUEST_IA32_EFER, g->efer);
 	vmcs_image_put(img, VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmcs_image_put(img, VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
 	vmcs_image_put(img, VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_image_put(img, VMCS_VMCS_LINK_POINTER, ~0ull);
 }
 
-static void compose_host(struct vmcs_image *img, struct vcpu *v, const struct launch_state *ls)
+static void compose_host(struct vmcs_image *img, const struct compose_input *in)
 {
-	vmcs_image_put(img, VMCS_HOST_CR0, ls->cr0);
-	vmcs_image_put(img, VMCS_HOST_CR3, v->hv->host_cr3);
-	vmcs_image_put(img, VMCS_HOST_CR4, ls->cr4);
-	vmcs_image_put(img, VMCS_HOST_CS_SELECTOR, HOST_SELECTOR_CS);
-	vmcs_image_put(img, VMCS_HOST_SS_SELECTOR, HOST_SELECTOR_DS);
-	vmcs_image_put(img, VMCS_HOST_DS_SELECTOR, HOST_SELECTOR_DS);
-	vmcs_image_put(img, VMCS_HOST_ES_SELECTOR, HOST_SELECTOR_DS);
+	const struct vmcs_layout *l = in->layout;
+	vmcs_image_put(img, VMCS_HOST_CR0, host_cr0(in->msrs));
+	vmcs_image_put(img, VMCS_HOST_CR3, l->host_cr3);
+	vmcs_image_put(img, VMCS_HOST_CR4, host_cr4(in->msrs, in->features));
+	vmcs_image_put(img, VMCS_HOST_CS_SELECTOR, l->host_cs);
+	vmcs_image_put(img, VMCS_HOST_SS_SELECTOR, l->host_ds);
+	vmcs_image_put(img, VMCS_HOST_DS_SELECTOR, l->host_ds);
+	vmcs_image_put(img, VMCS_HOST_ES_SELECTOR, l->host_ds);
 	vmcs_image_put(img, VMCS_HOST_FS_SELECTOR, 0);
 	vmcs_image_put(img, VMCS_HOST_GS_SELECTOR, 0);
-	vmcs_image_put(img, VMCS_HOST_TR_SELECTOR, HOST_SELECTOR_TR);
+	vmcs_image_put(img, VMCS_HOST_TR_SELECTOR, l->host_tr);
 	vmcs_image_put(img, VMCS_HOST_FS_BASE, 0);
-	/* The host NMI stub sets the flag at GS:0 (vmx_entry.asm). */
-	vmcs_image_put(img, VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)&v->host_nmi_pending);
-	vmcs_image_put(img, VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&v->host_tss);
-	vmcs_image_put(img, VMCS_HOST_GDTR_BASE, (uint64_t)(uintptr_t)v->host_gdt);
-	vmcs_image_put(img, VMCS_HOST_IDTR_BASE, (uint64_t)(uintptr_t)v->host_idt);
+	vmcs_image_put(img, VMCS_HOST_GS_BASE, l->host_gs_base);
+	vmcs_image_put(img, VMCS_HOST_TR_BASE, l->host_tr_base);
+	vmcs_image_put(img, VMCS_HOST_GDTR_BASE, l->host_gdtr_base);
+	vmcs_image_put(img, VMCS_HOST_IDTR_BASE, l->host_idtr_base);
 	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_CS, 0);
 	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_ESP, 0);
 	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_EIP, 0);
-	vmcs_image_put(img, VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
-	vmcs_image_put(img, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
-	/* The exit stub finds the vcpu pointer at HOST_RSP. */
-	uint64_t *top = (uint64_t *)(v->host_stack + sizeof(v->host_stack) - 16);
-	top[0] = (uint64_t)(uintptr_t)v;
-	vmcs_image_put(img, VMCS_HOST_RSP, (uint64_t)(uintptr_t)top);
-	vmcs_image_put(img, VMCS_HOST_RIP, ls->host_rip);
+	/* The firmware's EFER (long mode, NXE, SCE) and PAT (its memory types
+	 * for our identity map) serve the host too. */
+	vmcs_image_put(img, VMCS_HOST_IA32_EFER, in->guest->efer);
+	vmcs_image_put(img, VMCS_HOST_IA32_PAT, in->guest->pat);
+	vmcs_image_put(img, VMCS_HOST_RSP, l->host_rsp);
+	vmcs_image_put(img, VMCS_HOST_RIP, l->host_rip);
 }
 
-enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct launch_state *ls,
-			    char *why, size_t why_cap)
+enum hv_status vmcs_compose(struct vmcs_image *img, const struct compose_input *in, char *why, size_t why_cap)
 {
-	struct hv *hv = v->hv;
-	const struct vmx_msr_snapshot *m = &hv->msrs;
+	const struct vmx_msr_snapshot *m = in->msrs;
 	*img = (struct vmcs_image){ 0 };
-	bool ia32e = rdmsr(MSR_IA32_EFER) & EFER_LMA;
+	bool ia32e = in->guest->efer & EFER_LMA;
 	struct required_controls ctls[] = {
 		{ "pin-based", m->pinbased, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0,
 		  VMCS_PIN_BASED_CONTROLS },
 		{ "processor-based", m->procbased, PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS | PROC_ACTIVATE_SECONDARY, 0,
 		  VMCS_PROC_BASED_CONTROLS },
+		/* The optional secondary controls are those the CPUID gates
+		 * chose (cpuid_gates.h): each is allowed, or its feature hidden. */
 		{ "secondary processor-based", m->procbased2,
-		  SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST,
-		  /* Without these the guest's RDTSCP/INVPCID/XSAVES would #UD. */
-		  SECONDARY_ENABLE_RDTSCP | SECONDARY_ENABLE_INVPCID | SECONDARY_ENABLE_XSAVES,
+		  SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST, in->cpuid->secondary,
 		  VMCS_SECONDARY_PROC_BASED_CONTROLS },
 		{ "VM-exit", m->exit,
 		  EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT | EXIT_SAVE_PAT |
@@ -191,14 +178,20 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 		value |= vmx_adjust_controls(ctls[i].cap, ctls[i].optional, NULL) & ctls[i].optional;
 		vmcs_image_put(img, ctls[i].field, value);
 	}
-	if (hv->preemption_timer_reload) {
+	if (in->preemption_timer_reload) {
 		/* Saved on exit so that it keeps counting across exits. */
 		img->value[VMCS_PIN_BASED_CONTROLS] |= PIN_ACTIVATE_PREEMPTION_TIMER;
 		img->value[VMCS_VMEXIT_CONTROLS] |=
 			vmx_adjust_controls(m->exit, EXIT_SAVE_PREEMPTION_TIMER, NULL) & EXIT_SAVE_PREEMPTION_TIMER;
-		vmcs_image_put(img, VMCS_VMX_PREEMPTION_TIMER_VALUE, hv->preemption_timer_reload);
+		vmcs_image_put(img, VMCS_VMX_PREEMPTION_TIMER_VALUE, in->preemption_timer_reload);
 	}
-	vmcs_image_put(img, VMCS_EXCEPTION_BITMAP, hv->config.exception_bitmap);
+	/* With "enable XSAVES/XRSTORS" on, XSAVES and XRSTORS exit for every
+	 * bit of IA32_XSS set in this bitmap (SDM Vol. 3C §26.1.3); none
+	 * should. VMCLEAR does not clear it: write it. */
+	if (img->value[VMCS_SECONDARY_PROC_BASED_CONTROLS] & SECONDARY_ENABLE_XSAVES)
+		vmcs_image_put(img, VMCS_XSS_EXIT_BITMAP, 0);
+	const struct vmcs_layout *l = in->layout;
+	vmcs_image_put(img, VMCS_EXCEPTION_BITMAP, in->exception_bitmap);
 	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_image_put(img, VMCS_CR3_TARGET_COUNT, 0);
@@ -206,11 +199,11 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 	vmcs_image_put(img, VMCS_VMEXIT_MSR_LOAD_COUNT, 0);
 	vmcs_image_put(img, VMCS_VMENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_image_put(img, VMCS_VMENTRY_INTERRUPTION_INFO, 0);
-	vmcs_image_put(img, VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)v->msr_bitmap);
-	vmcs_image_put(img, VMCS_IO_BITMAP_A, (uint64_t)(uintptr_t)v->io_bitmaps);
-	vmcs_image_put(img, VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + 4096);
-	vmcs_image_put(img, VMCS_EPT_POINTER, hv->eptp);
-	vmcs_image_put(img, VMCS_VPID, 1 + v->index);
+	vmcs_image_put(img, VMCS_MSR_BITMAP, l->msr_bitmap);
+	vmcs_image_put(img, VMCS_IO_BITMAP_A, l->io_bitmap_a);
+	vmcs_image_put(img, VMCS_IO_BITMAP_B, l->io_bitmap_b);
+	vmcs_image_put(img, VMCS_EPT_POINTER, l->eptp);
+	vmcs_image_put(img, VMCS_VPID, l->vpid);
 	/* CR0/CR4 bits that VMX fixes belong to the host: the guest reads its
 	 * own values from the shadows, and writes to them exit (cr.c). With
 	 * unrestricted guest, PE and PG are the guest's. */
@@ -218,9 +211,9 @@ enum hv_status vmcs_compose(struct vmcs_image *img, struct vcpu *v, const struct
 	uint64_t cr4_owned = m->cr4_fixed0 | ~m->cr4_fixed1;
 	vmcs_image_put(img, VMCS_CR0_GUEST_HOST_MASK, cr0_owned);
 	vmcs_image_put(img, VMCS_CR4_GUEST_HOST_MASK, cr4_owned);
-	vmcs_image_put(img, VMCS_CR0_READ_SHADOW, ls->guest_cr0_view);
-	vmcs_image_put(img, VMCS_CR4_READ_SHADOW, ls->guest_cr4_view);
-	compose_guest(img, ls);
-	compose_host(img, v, ls);
+	vmcs_image_put(img, VMCS_CR0_READ_SHADOW, in->guest->cr0);
+	vmcs_image_put(img, VMCS_CR4_READ_SHADOW, in->guest->cr4);
+	compose_guest(img, in);
+	compose_host(img, in);
 	return HV_OK;
 }

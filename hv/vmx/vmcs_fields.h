@@ -168,6 +168,15 @@ struct vmcs_field_info {
 /* Indexed by enum vmcs_field; defined in vmcs_fields.c. */
 extern const struct vmcs_field_info vmcs_field_table[VMCS_FIELD_COUNT];
 
+/* The guest segment registers' fields in the order ES CS SS DS FS GS LDTR
+ * TR (SDM Vol. 3C §25.4.1): composition, the VM-entry checker and INIT
+ * share this one table. */
+struct vmcs_segment_fields {
+	enum vmcs_field selector, base, limit, access_rights;
+};
+#define VMCS_GUEST_SEGMENT_COUNT 8
+extern const struct vmcs_segment_fields vmcs_guest_segments[VMCS_GUEST_SEGMENT_COUNT];
+
 /* A software copy of VMCS contents, indexed by enum vmcs_field. Start-up
  * code composes the whole state here, the VM-entry checker reads it, and
  * only then is it written to the real VMCS (fields with set[] true). */

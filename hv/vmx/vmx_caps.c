@@ -74,3 +74,39 @@ uint64_t vmx_fix_cr4(const struct vmx_msr_snapshot *m, uint64_t cr4)
 {
 	return (cr4 | m->cr4_fixed0) & m->cr4_fixed1;
 }
+
+/* In the order a reader needs them: without TRUE MSRs or secondary
+ * controls nothing else can be decoded. */
+unsigned vmx_caps_missing(const struct vmx_caps *c, char *buf, unsigned cap)
+{
+	const struct {
+		bool ok;
+		const char *name;
+	} needs[] = {
+		{ c->true_ctls, "TRUE capability MSRs (VMX_BASIC bit 55)" },
+		{ c->vmcs_memtype == 6, "write-back VMCS memory (VMX_BASIC bits 53:50)" },
+		{ c->secondary_ctls, "secondary processor-based controls" },
+		{ c->ept, "EPT" },
+		{ !c->ept || (c->ept_walk4 && c->ept_wb), "4-level write-back EPT" },
+		{ !c->ept || c->invept_all, "INVEPT all-context" },
+		{ c->unrestricted_guest, "unrestricted guest" },
+		{ c->vpid, "VPID" },
+		{ !c->vpid || c->invvpid_all, "INVVPID all-context" },
+		{ c->virtual_nmis, "virtual NMIs" },
+	};
+	unsigned missing = 0, used = 0;
+	if (cap)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+		if (needs[i].ok)
+			continue;
+		const char *sep = missing++ ? ", " : "";
+		for (const char *p = sep; *p && used + 1 < cap; p++)
+			buf[used++] = *p;
+		for (const char *p = needs[i].name; *p && used + 1 < cap; p++)
+			buf[used++] = *p;
+		if (cap)
+			buf[used] = '\0';
+	}
+	return missing;
+}

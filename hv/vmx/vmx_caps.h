@@ -53,6 +53,13 @@ struct vmx_caps {
 
 void vmx_caps_decode(const struct vmx_msr_snapshot *msrs, struct vmx_caps *caps);
 
+/* What the hypervisor needs and this processor lacks, every item named
+ * ("TRUE capability MSRs (VMX_BASIC bit 55), EPT, ..."), written to buf.
+ * Returns the number of items missing: 0 means usable. Controls are
+ * checked against their allowed settings again when the VMCS is composed
+ * (vmcs_compose.c), which names any required control bit missing. */
+unsigned vmx_caps_missing(const struct vmx_caps *caps, char *buf, unsigned cap);
+
 /* A VMX control field's value from its capability MSR (SDM Vol. 3D §A.3):
  * bits 31:0 are allowed-0 settings (a 1 there must be 1), bits 63:32 are
  * allowed-1 settings (a 0 there must be 0). Returns the controls actually

@@ -102,15 +102,9 @@ enum hv_status vmx_detect(struct vmx_msr_snapshot *msrs, struct vmx_caps *caps)
 	read_snapshot(msrs);
 	vmx_caps_decode(msrs, caps);
 	report(msrs, caps);
-	const char *missing = !caps->true_ctls       ? "TRUE capability MSRs (VMX_BASIC bit 55)"
-			      : !caps->secondary_ctls  ? "secondary processor-based controls"
-			      : !caps->ept             ? "EPT"
-			      : !caps->ept_walk4 || !caps->ept_wb ? "4-level write-back EPT"
-			      : !caps->unrestricted_guest ? "unrestricted guest"
-			      : !caps->vpid            ? "VPID"
-			      : !caps->invept_all      ? "INVEPT all-context"
-						       : NULL;
-	if (missing) {
+	char missing[256];
+	unsigned n = vmx_caps_missing(caps, missing, sizeof(missing));
+	if (n) {
 		log_printf("VMX unusable: this processor lacks %s, which the hypervisor needs\n", missing);
 		return HV_ERR_UNSUPPORTED;
 	}

@@ -14,8 +14,6 @@
 #include <hv/cpu.h>
 #include <hv/msr.h>
 
-#define CR4_VMXE (1ull << 13)
-
 enum vmx_result vmx_launch_in_place(uint64_t guest_rsp_encoding, uint64_t guest_rip_encoding);
 
 static void report_vmfail(const char *what, enum vmx_result r)
@@ -46,25 +44,49 @@ static enum hv_status write_image(const struct vmcs_image *img)
 	return HV_OK;
 }
 
+/* Where this vCPU's host structures are: the VMCS's host-state area and
+ * the bitmaps' addresses. The exit stub finds the vcpu pointer at
+ * HOST_RSP; the host NMI stub sets the flag at GS:0 (vmx_entry.asm). */
+static void vcpu_layout(struct vcpu *v, uint64_t host_rip, struct vmcs_layout *l)
+{
+	uint64_t *top = (uint64_t *)(v->host_stack + sizeof(v->host_stack) - 16);
+	top[0] = (uint64_t)(uintptr_t)v;
+	*l = (struct vmcs_layout){
+		.host_cr3 = v->hv->host_cr3,
+		.host_rip = host_rip,
+		.host_rsp = (uint64_t)(uintptr_t)top,
+		.host_gs_base = (uint64_t)(uintptr_t)&v->host_nmi_pending,
+		.host_tr_base = (uint64_t)(uintptr_t)&v->host_tss,
+		.host_gdtr_base = (uint64_t)(uintptr_t)v->host_gdt,
+		.host_idtr_base = (uint64_t)(uintptr_t)v->host_idt,
+		.host_cs = HOST_SELECTOR_CS,
+		.host_ds = HOST_SELECTOR_DS,
+		.host_tr = HOST_SELECTOR_TR,
+		.msr_bitmap = (uint64_t)(uintptr_t)v->msr_bitmap,
+		.io_bitmap_a = (uint64_t)(uintptr_t)v->io_bitmaps,
+		.io_bitmap_b = (uint64_t)(uintptr_t)v->io_bitmaps + 4096,
+		.eptp = v->hv->eptp,
+		.vpid = (uint16_t)(1 + v->index),
+	};
+}
+
 enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 {
 	struct hv *hv = v->hv;
-	struct launch_state ls;
-	__asm__ volatile("pushfq; pop %0; cli" : "=r"(ls.rflags)::"memory");
-	ls.guest_cr0_view = read_cr0();
-	ls.guest_cr4_view = read_cr4();
-	ls.host_rip = host_rip;
+	uint64_t rflags;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(rflags)::"memory");
 	/* GS points at this vCPU while we set it up, as it will in every exit
 	 * (HOST_GS_BASE): vmcs_read/vmcs_write count there. The guest gets
 	 * its own GS base back from the VMCS at VMLAUNCH, or from undo_cr. */
-	ls.gs_base = rdmsr(MSR_IA32_GS_BASE);
+	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
+	/* Everything the VMCS depends on, read once, before we change it. */
+	static struct cpu_state firmware; /* one processor at a time */
+	cpu_state_read(&firmware, rflags, gs_base);
 	wrmsr(MSR_IA32_GS_BASE, (uint64_t)(uintptr_t)&v->host_nmi_pending);
 	/* VMXON needs CR0/CR4 within the fixed bits and CR4.VMXE (SDM Vol. 3C
 	 * §24.8); the guest keeps seeing its own values via the shadows. */
-	ls.cr0 = vmx_fix_cr0(&hv->msrs, ls.guest_cr0_view, false);
-	ls.cr4 = vmx_fix_cr4(&hv->msrs, ls.guest_cr4_view) | CR4_VMXE;
-	write_cr0(ls.cr0);
-	write_cr4(ls.cr4);
+	write_cr0(launch_cr0(&hv->msrs, firmware.cr0));
+	write_cr4(launch_cr4(&hv->msrs, firmware.cr4));
 
 	*(uint32_t *)v->vmxon_region = hv->caps.revision_id;
 	*(uint32_t *)v->vmcs_region = hv->caps.revision_id;
@@ -86,7 +108,18 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	}
 	static struct vmcs_image img; /* 2 KB+: not on the firmware's stack */
 	char why[160];
-	st = vmcs_compose(&img, v, &ls, why, sizeof(why));
+	struct vmcs_layout layout;
+	vcpu_layout(v, host_rip, &layout);
+	struct compose_input in = {
+		.msrs = &hv->msrs,
+		.features = &hv->features,
+		.guest = &firmware,
+		.cpuid = &hv->cpuid,
+		.layout = &layout,
+		.exception_bitmap = hv->config.exception_bitmap,
+		.preemption_timer_reload = hv->preemption_timer_reload,
+	};
+	st = vmcs_compose(&img, &in, why, sizeof(why));
 	if (st != HV_OK) {
 		log_printf("cannot virtualize CPU %u: %s\n", v->index, why);
 		goto vmxoff;
@@ -120,9 +153,9 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 vmxoff:
 	__asm__ volatile("vmxoff" ::: "cc", "memory");
 undo_cr:
-	wrmsr(MSR_IA32_GS_BASE, ls.gs_base);
-	write_cr4(ls.guest_cr4_view);
-	write_cr0(ls.guest_cr0_view);
-	__asm__ volatile("push %0; popfq" ::"r"(ls.rflags) : "memory", "cc");
+	wrmsr(MSR_IA32_GS_BASE, gs_base);
+	write_cr4(firmware.cr4);
+	write_cr0(firmware.cr0);
+	__asm__ volatile("push %0; popfq" ::"r"(rflags) : "memory", "cc");
 	return st;
 }

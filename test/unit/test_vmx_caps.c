@@ -66,6 +66,27 @@ int main(void)
 	vmx_caps_decode(&m, &c);
 	CHECK(!c.ept && !c.ept_2mb && c.vpid);
 
+	/* Requirements: every missing item named, in one message. */
+	char why[256];
+	m = bochs_tigerlake();
+	vmx_caps_decode(&m, &c);
+	CHECK_EQ_U64(vmx_caps_missing(&c, why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	m.procbased2 &= ~((1ull << 1 | 1ull << 7) << 32); /* no EPT, no unrestricted guest */
+	vmx_caps_decode(&m, &c);
+	CHECK_EQ_U64(vmx_caps_missing(&c, why, sizeof(why)), 2);
+	CHECK_STR(why, "EPT, unrestricted guest");
+	/* A Core 2 without TRUE MSRs nor secondary controls. */
+	m = bochs_tigerlake();
+	m.basic &= ~(1ull << 55);
+	m.procbased &= ~(1ull << 63);
+	vmx_caps_decode(&m, &c);
+	CHECK_EQ_U64(vmx_caps_missing(&c, why, sizeof(why)), 5);
+	CHECK_STR(why, "TRUE capability MSRs (VMX_BASIC bit 55), secondary processor-based controls, EPT, "
+		       "unrestricted guest, VPID");
+	CHECK_EQ_U64(vmx_caps_missing(&c, why, 12), 5); /* truncated, still terminated */
+	CHECK_STR(why, "TRUE capabi");
+
 	/* Control adjustment, SDM Vol. 3D §A.3: allowed-0 forced on, allowed-1
 	 * masks, missing wanted bits reported. */
 	uint32_t missing;

@@ -40,6 +40,14 @@
 #define MSR_IA32_SYSENTER_ESP         0x175
 #define MSR_IA32_SYSENTER_EIP         0x176
 #define MSR_IA32_DEBUGCTL             0x1d9
+/* Intel PT (SDM Vol. 4 Table 2-2). */
+#define MSR_IA32_RTIT_OUTPUT_BASE      0x560
+#define MSR_IA32_RTIT_OUTPUT_MASK_PTRS 0x561
+#define MSR_IA32_RTIT_CTL              0x570
+#define MSR_IA32_RTIT_STATUS           0x571
+#define MSR_IA32_RTIT_CR3_MATCH        0x572
+#define MSR_IA32_RTIT_ADDR0_A          0x580
+#define MSR_IA32_RTIT_ADDR3_B          0x587
 
 /* IA32_FEATURE_CONTROL bits (SDM Vol. 3C §24.7). */
 #define FEATURE_CONTROL_LOCK             (1ull << 0)
