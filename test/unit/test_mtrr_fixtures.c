@@ -7,12 +7,12 @@
  * The reference resolver here is written from the SDM (Vol. 3A §12.11.4.1,
  * "MTRR Precedences") independently of hv/ept/mtrr.c: it looks at one
  * address at a time, with no block arithmetic. It is evaluated per 4 KB page
- * over the first 6 GB (every layout's fixed ranges, PCI hole and the start
- * of the memory above 4 GB), and above that once per interval between
+ * over the first 4 GB (the fixed ranges and the holes below 4 GB), and
+ * above that once per interval between
  * consecutive variable-range boundaries (every real layout's PHYSMASKs are
  * contiguous, so a range is an interval and the type is constant between
  * boundaries; a layout with a non-contiguous mask is checked per 4 KB page
- * over its whole map instead, with the map cut to 6 GB). */
+ * over its whole map instead, with the map cut to 4 GB). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@
 #define GB(x) ((uint64_t)(x) << 30)
 #define PAGE  KB(4)
 
-#define BRUTE_LIMIT GB(6)
+#define BRUTE_LIMIT GB(4)
 #define MAP_LIMIT   GB(512) /* the map: min(2^MAXPHYADDR, 512 GB) */
 
 /* ---- loading a .mtrr file ---- */
