@@ -86,3 +86,27 @@ add_boot_test(linux_old_model linux 480 --emulator bochs
   --expect "^hv: exits cpu=0 total=[1-9][0-9][0-9][0-9]+ ept_violations=0 cycles=[1-9][0-9]*$"
   --reject "HOST FAULT|guest stopped|EPT violation|EPT misconfiguration|VM entry failed|X64 Exception|Kernel panic|BUG:|Oops")
 set_tests_properties(linux_old_model PROPERTIES FIXTURES_REQUIRED linux_guest)
+
+# The self-test image (tools/selftest.sh, test/selftest.cmake) on Ivy Bridge:
+# the guest-side checks, the hostile-memory probe (the arena carved out of
+# 2 MB EPT pages rather than 1 GB ones) and the short fuzz on an old model.
+add_test(NAME models_selftest_ivy_bridge COMMAND ${PROJECT_SOURCE_DIR}/test/integration/selftest_check.sh
+  --name models_selftest_ivy_bridge --build ${PROJECT_BINARY_DIR} --emulator bochs --timeout 400
+  --runner-arg --model --runner-arg corei7_ivy_bridge_3770k
+  --expect "^hv: EPT: yes \\(4-level=yes WB=yes 2MB=yes 1GB=no A/D=no "
+  --expect "^hv: memory: .*EPT identity map of [0-9]+ GB with 2 MB pages, "
+  --expect "^selftest: hv.efi returned 0x[0-9a-f]+. hypervisor running$"
+  --expect "^selftest: ===== hv self-test summary: paste from this line"
+  --expect "^selftest: processor: GenuineIntel family 0x6 model 0x3a stepping 0x9 "
+  --expect "^selftest: brand: \"Intel\\(R\\) Core\\(TM\\) i7-3770K CPU @ 3.50GHz\"$"
+  --expect "^selftest: VMX controls: pin=0x[0-9a-f]{16} proc=0x[0-9a-f]{16} proc2=0x000008ff00000000 proc3=0x0$"
+  --expect "^selftest: VMX EPT_VPID_CAP=0x00000f0106114141$"
+  --expect "^selftest: VMX features: EPT=yes \\(4-level=yes WB=yes 2MB=yes 1GB=no A/D=no\\) VPID=yes unrestricted guest=yes "
+  --expect "^selftest: vmtest: PASS \\(13 passed, 0 failed\\)"
+  --expect "^selftest: hostile: PASS \\([1-9][0-9]* attacks on [1-9][0-9]* hidden pages: 0 succeeded, 0 wrong faults\\)"
+  --expect "^selftest: fuzz: PASS \\(10000 operations, 0 mismatches, seed 0x[0-9a-f]+\\)"
+  --expect "^hv: exits cpu=0 total=[1-9][0-9]* ept_violations=[1-9][0-9]* cycles="
+  --expect "^selftest: RESULT: PASS \\(3 of 3 checks passed\\)$"
+  --expect "^selftest: ===== end of summary =====$"
+  --reject "^FAIL|MISMATCH|FATAL|SUCCEEDED|HOST FAULT|guest stopped|VM entry failed|X64 Exception|EPT misconfiguration")
+set_tests_properties(models_selftest_ivy_bridge PROPERTIES LABELS "models;bochs" TIMEOUT 460)
