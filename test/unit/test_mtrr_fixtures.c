@@ -7,8 +7,8 @@
  * The reference resolver here is written from the SDM (Vol. 3A §12.11.4.1,
  * "MTRR Precedences") independently of hv/ept/mtrr.c: it looks at one
  * address at a time, with no block arithmetic. It is evaluated per 4 KB page
- * over the first 4 GB (the fixed ranges and the holes below 4 GB), and
- * above that once per interval between
+ * over the first 4 GB in 1 GB mode (the fixed ranges and the holes below
+ * 4 GB; below 1 MB in 2 MB mode), and above that once per interval between
  * consecutive variable-range boundaries (every real layout's PHYSMASKs are
  * contiguous, so a range is an interval and the type is constant between
  * boundaries; a layout with a non-contiguous mask is checked per 4 KB page
@@ -173,6 +173,7 @@ struct bounds {
 	uint64_t at[2 * MTRR_MAX_VAR + 2];
 	unsigned n;
 	bool contiguous;
+	uint64_t brute_limit; /* per 4 KB page below this, per interval above */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -206,7 +207,7 @@ static struct bounds var_bounds(const struct mtrr_snapshot *m)
 /* The next address after a where the reference type may change. */
 static uint64_t next_break(const struct bounds *b, uint64_t a)
 {
-	if (a < BRUTE_LIMIT || !b->contiguous)
+	if (a < b->brute_limit || !b->contiguous)
 		return a + PAGE;
 	for (unsigned i = 0; i < b->n; i++)
 		if (b->at[i] > a)
@@ -349,6 +350,9 @@ static void check_layout(const struct layout *l)
 	unsigned undefined_before = ref_undefined;
 	for (int mode = 0; mode < 2; mode++) {
 		struct ctx c = { .l = l, .fixed = fixed, .b = &b, .top = top, .use_1gb = mode == 0 };
+		/* Per page up to 4 GB once (1 GB mode); the 2 MB mode relies on
+		 * the intervals above the fixed ranges, which are exact. */
+		b.brute_limit = mode == 0 ? BRUTE_LIMIT : MB(1);
 		struct heap *h = calloc(1, sizeof *h);
 		struct ept_ops ops = { heap_alloc, heap_v2p, heap_p2v, h };
 		struct ept ept;
