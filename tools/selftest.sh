@@ -11,7 +11,8 @@
 #   --build    the build directory (default: $HV_BUILD_DIR or ./build)
 #   --no-build use what is built there already
 #   --config   the hypervisor's hv.cfg (default test/configs/selftest.cfg)
-#   --run      boot the image in an emulator afterwards (tools/run-*.sh)
+#   --run      boot the image in an emulator afterwards (tools/run-*.sh),
+#              with --runner-arg ARGs for it (e.g. --model NAME, --accel kvm)
 # Then: sudo dd if=IMG of=/dev/sdX bs=4M conv=fsync status=progress
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--config) config=$2; shift 2 ;;
 	--run) run=$2; shift 2 ;;
 	--runner-arg) runner_args+=("$2"); shift 2 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "selftest: unknown argument '$1' (see the usage in $0)" >&2; exit 2 ;;
 	esac
 done
