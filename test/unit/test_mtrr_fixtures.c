@@ -12,7 +12,8 @@
  * consecutive variable-range boundaries (every real layout's PHYSMASKs are
  * contiguous, so a range is an interval and the type is constant between
  * boundaries; a layout with a non-contiguous mask is checked per 4 KB page
- * over its whole map instead, with the map cut to 4 GB). */
+ * over its whole map instead, with the map cut to 4 GB). mtrr_range_type()
+ * is also checked on random and boundary-hugging ranges. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -338,6 +339,60 @@ static void check_resolver(struct ctx *c)
 	CHECK_EQ_U64(bad, 0);
 }
 
+/* mtrr_range_type() of the code under test on ranges that are not EPT
+ * pages: random 4 KB-aligned ranges of every size, and ranges that start
+ * or end right at a variable-range boundary or a fixed-range sub-range
+ * edge, against the reference's "one type over the whole range". */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void check_ranges(struct ctx *c)
+{
+	unsigned bad = 0, checked = 0;
+	for (unsigned i = 0; i < 3000; i++) {
+		uint64_t size = (rng() % (1ull << (rng() % 36 + 1))) & ~(PAGE - 1);
+		if (size == 0)
+			size = PAGE;
+		uint64_t base;
+		if (i % 3 == 0 && c->b->n > 0) { /* around a variable-range boundary */
+			uint64_t at = c->b->at[rng() % c->b->n];
+			uint64_t off = (rng() % 4) * PAGE;
+			if (i % 2) /* ends at the boundary or just past it */
+				base = at >= size ? at - size + off : 0;
+			else       /* starts at the boundary or just before it */
+				base = at >= off ? at - off : 0;
+		} else if (i % 3 == 1) { /* around the first MB */
+			base = (rng() % 0x110) * PAGE;
+			size = (size & (MB(4) - 1)) + PAGE;
+		} else {
+			base = (rng() % c->top) & ~(PAGE - 1);
+		}
+		if (base >= c->top)
+			continue;
+		if (size > c->top - base)
+			size = c->top - base;
+		int want = ref_uniform(c, base, base + size);
+		uint8_t got = 0xff;
+		bool one = mtrr_range_type(&c->l->m, base, size, &got);
+		checked++;
+		if ((want < 0) != !one || (one && got != want)) {
+			if (bad++ < 5)
+				fprintf(stderr, "%s: mtrr_range_type(0x%llx, 0x%llx) = %s %u, SDM %s %d\n", c->l->name,
+					(unsigned long long)base, (unsigned long long)size, one ? "one type" : "mixed",
+					one ? got : 0, want < 0 ? "mixed" : "one type", want);
+		}
+	}
+	CHECK_EQ_U64(bad, 0);
+	CHECK(checked > 1000);
+}
+
 static void check_layout(const struct layout *l)
 {
 	uint8_t fixed[256];
@@ -367,6 +422,11 @@ static void check_layout(const struct layout *l)
 		       (unsigned long long)(top >> 30), ept.tables, c.errors ? "MISMATCH" : "ok");
 		heap_free(h);
 		free(h);
+	}
+	if (b.contiguous) {
+		struct ctx c = { .l = l, .fixed = fixed, .b = &b, .top = top, .use_1gb = true };
+		b.brute_limit = MB(1); /* intervals are exact above the fixed ranges */
+		check_ranges(&c);
 	}
 	if (ref_undefined != undefined_before)
 		printf("%s: has overlaps the SDM leaves undefined (resolved UC)\n", l->name);
