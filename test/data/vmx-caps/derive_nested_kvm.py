@@ -200,9 +200,10 @@ RUNS = [('5.10', 'skylake'), ('6.6', 'skylake'), ('mainline', 'skylake'),
 SOURCES = {
     '5.10': ('Linux 5.10.13', 'github.com/Rtoax/linux-5.10.13 @ d3bb9a3a11075ca6e22d132740e06befc1bc0dc3, '
              'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs()'),
-    '6.6': ('Linux 6.6.y (deepin 6.6 tree)', 'github.com/deepin-community/kernel @ '
-            '10c24713f12c58a642c8e633e5b5db02630cc72b, arch/x86/kvm/vmx/nested.c, '
-            'nested_vmx_setup_ctls_msrs() and its nested_vmx_setup_*() helpers'),
+    '6.6': ('Linux 6.6.75 (WSL2 kernel 6.6.75.1)', 'github.com/microsoft/WSL2-Linux-Kernel @ '
+            'be328357046d291498dab2574b690b4eb5b6ea8c (Makefile there: 6.6.75.1), arch/x86/kvm/vmx/nested.c, '
+            'nested_vmx_setup_ctls_msrs() and its nested_vmx_setup_*() helpers (same text in '
+            'deepin-community/kernel @ 10c24713, a 6.6.y tree)'),
     'mainline': ('Linux mainline (6.12 or later: nested_vmx_setup_basic() uses vmx_basic_encode_vmcs_info())',
                  'github.com/gregkh/linux @ 0e729a53689257803ec0c3d633b26f6a5e57d22b, '
                  'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs() and its helpers'),
