@@ -1,5 +1,5 @@
-/* Capability fixture loader (see caps_fixture.h). Host-only test code:
- * uses stdio and dirent. */
+/* Capability and MTRR fixture loaders (see caps_fixture.h). Host-only test
+ * code: uses stdio and dirent. */
 #include "caps_fixture.h"
 
 #include <ctype.h>
@@ -98,22 +98,22 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return true;
 }
 
-/* "# kind: real (...)" -> "real". */
-static void note_kind(struct caps_fixture *f, const char *comment)
+/* "# kind: real (...)" -> "real" (the first such comment wins). */
+static void note_kind(char *kind, size_t cap, const char *comment)
 {
 	const char *p = comment + 1;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (strncmp(p, "kind:", 5) != 0 || f->kind[0])
+	if (strncmp(p, "kind:", 5) != 0 || kind[0])
 		return;
 	p += 5;
 	while (isspace((unsigned char)*p))
 		p++;
 	size_t n = 0;
-	while (p[n] && !isspace((unsigned char)p[n]) && n + 1 < sizeof f->kind)
+	while (p[n] && !isspace((unsigned char)p[n]) && n + 1 < cap)
 		n++;
-	memcpy(f->kind, p, n);
-	f->kind[n] = '\0';
+	memcpy(kind, p, n);
+	kind[n] = '\0';
 }
 
 static void store(struct caps_fixture *f, int k, uint64_t v)
@@ -234,7 +234,7 @@ int caps_fixture_load(const char *path, struct caps_fixture *out, char *err, siz
 		if (*s == '\0')
 			continue;
 		if (*s == '#') {
-			note_kind(out, s);
+			note_kind(out->kind, sizeof out->kind, s);
 			continue;
 		}
 		char *eq = strchr(s, '=');
@@ -280,6 +280,11 @@ const char *caps_fixture_dir(void)
 	return HV_TEST_DATA_DIR "/vmx-caps";
 }
 
+const char *mtrr_fixture_dir(void)
+{
+	return HV_TEST_DATA_DIR "/mtrr";
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -291,27 +296,40 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int caps_fixture_each(void (*fn)(const char *name, const struct caps_fixture *f, void *arg), void *arg)
+#define MAX_FILES 256
+
+/* The names of the files in dir ending in suffix, sorted; -1 when the
+ * directory cannot be read. The caller frees each name. */
+static int list_files(const char *dir, const char *suffix, char *names[MAX_FILES])
 {
-	const char *dir = caps_fixture_dir();
 	DIR *d = opendir(dir);
 	if (d == NULL) {
-		fprintf(stderr, "caps_fixture_each: cannot open %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "fixtures: cannot open %s: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	char *names[256];
-	unsigned n = 0;
+	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL)
-		if (ends_with(e->d_name, ".caps") && n < sizeof names / sizeof names[0])
+		if (ends_with(e->d_name, suffix) && n < MAX_FILES)
 			names[n++] = strdup(e->d_name);
 	closedir(d);
-	qsort(names, n, sizeof names[0], cmp_str);
+	qsort(names, (size_t)n, sizeof names[0], cmp_str);
+	if (n == 0)
+		fprintf(stderr, "fixtures: no %s file in %s\n", suffix, dir);
+	return n;
+}
+
+int caps_fixture_each(void (*fn)(const char *name, const struct caps_fixture *f, void *arg), void *arg)
+{
+	char *names[MAX_FILES];
+	int n = list_files(caps_fixture_dir(), ".caps", names);
+	if (n < 0)
+		return -1;
 	int passed = 0, failed = 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		char path[1024], err[512];
 		struct caps_fixture f;
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		snprintf(path, sizeof path, "%s/%s", caps_fixture_dir(), names[i]);
 		if (caps_fixture_load(path, &f, err, sizeof err) < 0) {
 			fprintf(stderr, "caps fixture %s\n", err);
 			failed++;
@@ -321,7 +339,126 @@ int caps_fixture_each(void (*fn)(const char *name, const struct caps_fixture *f,
 		}
 		free(names[i]);
 	}
-	if (n == 0)
-		fprintf(stderr, "caps_fixture_each: no .caps file in %s\n", dir);
+	return n == 0 || failed ? -1 : passed;
+}
+
+/* ---- MTRR layouts ---- */
+
+static int mtrr_line(struct mtrr_fixture *f, char *key, char *val, unsigned *have, char *why, size_t whylen)
+{
+	unsigned idx = 0;
+	char *second = NULL;
+	if (sscanf(key, "var%u", &idx) == 1) {
+		second = val;
+		while (*second && !isspace((unsigned char)*second))
+			second++;
+		if (*second)
+			*second++ = '\0';
+		second = trim(second);
+	}
+	uint64_t v, w = 0;
+	if (!parse_u64(val, &v) || (second && !parse_u64(second, &w))) {
+		snprintf(why, whylen, "%s: bad number", key);
+		return -1;
+	}
+	if (!strcmp(key, "maxphyaddr")) {
+		f->m.maxphyaddr = (unsigned)v;
+		*have |= 1;
+	} else if (!strcmp(key, "mtrrcap")) {
+		f->m.mtrrcap = v;
+		*have |= 2;
+	} else if (!strcmp(key, "def_type")) {
+		f->m.def_type = v;
+		*have |= 4;
+	} else if (!strcmp(key, "memory_top")) {
+		f->memory_top = v;
+	} else if (sscanf(key, "fixed%u", &idx) == 1 && idx < 11) {
+		f->m.fixed[idx] = v;
+		*have |= 8u << idx;
+	} else if (second && idx < MTRR_MAX_VAR) {
+		f->m.var_base[idx] = v;
+		f->m.var_mask[idx] = w;
+	} else {
+		snprintf(why, whylen, "unknown key '%s'", key);
+		return -1;
+	}
+	return 0;
+}
+
+int mtrr_fixture_load(const char *path, struct mtrr_fixture *out, char *err, size_t errlen)
+{
+	const char *name = base_name(path);
+	*out = (struct mtrr_fixture){ 0 };
+	snprintf(out->name, sizeof out->name, "%s", name);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL) {
+		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	char buf[512], why[128];
+	unsigned line = 0, have = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(buf, sizeof buf, fp)) {
+		line++;
+		char *s = trim(buf);
+		if (*s == '\0')
+			continue;
+		if (*s == '#') {
+			note_kind(out->kind, sizeof out->kind, s);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		char *hash = eq ? strchr(eq, '#') : NULL;
+		if (hash)
+			*hash = '\0';
+		if (eq == NULL) {
+			set_err(err, errlen, "%s:%u: expected key = value", name, line);
+			rc = -1;
+		} else {
+			*eq = '\0';
+			if (mtrr_line(out, trim(s), trim(eq + 1), &have, why, sizeof why) < 0) {
+				set_err(err, errlen, "%s:%u: %s", name, line, why);
+				rc = -1;
+			}
+		}
+	}
+	fclose(fp);
+	if (rc == 0 && (have & 7) != 7) {
+		set_err(err, errlen, "%s: maxphyaddr, mtrrcap and def_type are required", name);
+		rc = -1;
+	}
+	/* SDM Vol. 3A §12.11.1: MTRRCAP bit 8 (FIX) says the fixed ranges exist. */
+	if (rc == 0 && (out->m.mtrrcap & (1u << 8)) && (have >> 3) != 0x7ff) {
+		set_err(err, errlen, "%s: MTRRCAP.FIX is set: fixed0..fixed10 are required", name);
+		rc = -1;
+	}
+	if (rc == 0 && (out->m.maxphyaddr < 32 || out->m.maxphyaddr > 52)) {
+		set_err(err, errlen, "%s: maxphyaddr %u out of range 32..52", name, out->m.maxphyaddr);
+		rc = -1;
+	}
+	return rc;
+}
+
+int mtrr_fixture_each(void (*fn)(const char *name, const struct mtrr_fixture *f, void *arg), void *arg)
+{
+	char *names[MAX_FILES];
+	int n = list_files(mtrr_fixture_dir(), ".mtrr", names);
+	if (n < 0)
+		return -1;
+	int passed = 0, failed = 0;
+	for (int i = 0; i < n; i++) {
+		char path[1024], err[512];
+		struct mtrr_fixture *f = malloc(sizeof *f); /* a snapshot is ~600 bytes; keep stacks small */
+		snprintf(path, sizeof path, "%s/%s", mtrr_fixture_dir(), names[i]);
+		if (f == NULL || mtrr_fixture_load(path, f, err, sizeof err) < 0) {
+			fprintf(stderr, "mtrr fixture %s\n", f ? err : "out of memory");
+			failed++;
+		} else {
+			fn(f->name, f, arg);
+			passed++;
+		}
+		free(f);
+		free(names[i]);
+	}
 	return n == 0 || failed ? -1 : passed;
 }

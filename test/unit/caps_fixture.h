@@ -9,6 +9,9 @@
  *   struct caps_fixture f; char err[256];
  *   if (caps_fixture_load(path, &f, err, sizeof err) < 0) ... err names file:line and problem
  *   caps_fixture_each(fn, arg);  calls fn once per file of HV_TEST_DATA_DIR/vmx-caps, sorted by name
+ * and the same for the MTRR layouts of test/data/mtrr (mtrr_fixture_load(),
+ * mtrr_fixture_each(); struct mtrr_fixture holds the struct mtrr_snapshot
+ * that hv/ept takes).
  */
 #ifndef HV_TEST_CAPS_FIXTURE_H
 #define HV_TEST_CAPS_FIXTURE_H
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/ept/mtrr.h"
 #include "hv/vmx/vmx_caps.h"
 
 /* Keys: one bit each in caps_fixture.present. */
@@ -76,5 +80,21 @@ const char *caps_fixture_dir(void);
  * no .caps file, or a file does not load (each such file is named on
  * stderr with its problem; the others are still passed to fn). */
 int caps_fixture_each(void (*fn)(const char *name, const struct caps_fixture *f, void *arg), void *arg);
+
+/* ---- MTRR layouts: test/data/mtrr/NAME.mtrr ----
+ * Keys: maxphyaddr, mtrrcap, def_type (required), fixed0..fixed10 (required
+ * when MTRRCAP.FIX is set), varN = PHYSBASE PHYSMASK (N < MTRR_MAX_VAR),
+ * memory_top (optional). */
+struct mtrr_fixture {
+	char name[96];
+	char kind[64];               /* first word of "# kind:", "" when the file has none */
+	struct mtrr_snapshot m;
+	uint64_t memory_top;         /* end of RAM where the file gives it, else 0 */
+};
+
+int mtrr_fixture_load(const char *path, struct mtrr_fixture *out, char *err, size_t errlen);
+const char *mtrr_fixture_dir(void); /* HV_TEST_DATA_DIR "/mtrr" */
+/* As caps_fixture_each(), over the .mtrr files. */
+int mtrr_fixture_each(void (*fn)(const char *name, const struct mtrr_fixture *f, void *arg), void *arg);
 
 #endif

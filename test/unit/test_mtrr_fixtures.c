@@ -14,17 +14,13 @@
  * boundaries; a layout with a non-contiguous mask is checked per 4 KB page
  * over its whole map instead, with the map cut to 4 GB). mtrr_range_type()
  * is also checked on random and boundary-hugging ranges. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "caps_fixture.h"
 #include "hv/ept/ept.h"
 #include "hv/ept/mtrr.h"
 #include "unit.h"
-
-#ifndef HV_TEST_DATA_DIR
-#error "HV_TEST_DATA_DIR must name the project's test/data directory"
-#endif
 
 #define KB(x) ((uint64_t)(x) << 10)
 #define MB(x) ((uint64_t)(x) << 20)
@@ -33,72 +29,6 @@
 
 #define BRUTE_LIMIT GB(4)
 #define MAP_LIMIT   GB(512) /* the map: min(2^MAXPHYADDR, 512 GB) */
-
-/* ---- loading a .mtrr file ---- */
-
-struct layout {
-	char name[96];
-	struct mtrr_snapshot m;
-	uint64_t memory_top; /* 0 when the file does not say */
-};
-
-static int load_layout(const char *dir, const char *file, struct layout *l)
-{
-	char path[1024], buf[256];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	*l = (struct layout){ 0 };
-	snprintf(l->name, sizeof l->name, "%s", file);
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL) {
-		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-		return -1;
-	}
-	unsigned line = 0, have = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(buf, sizeof buf, fp)) {
-		line++;
-		char key[32];
-		unsigned long long a, b;
-		char *s = buf;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '#' || *s == '\n' || *s == '\0')
-			continue;
-		int n = sscanf(s, "%31[a-z_0-9] = %lli %lli", key, &a, &b);
-		unsigned idx;
-		if (n >= 2 && !strcmp(key, "maxphyaddr")) {
-			l->m.maxphyaddr = (unsigned)a;
-			have |= 1;
-		} else if (n >= 2 && !strcmp(key, "mtrrcap")) {
-			l->m.mtrrcap = a;
-			have |= 2;
-		} else if (n >= 2 && !strcmp(key, "def_type")) {
-			l->m.def_type = a;
-			have |= 4;
-		} else if (n >= 2 && !strcmp(key, "memory_top")) {
-			l->memory_top = a;
-		} else if (n >= 2 && sscanf(key, "fixed%u", &idx) == 1 && idx < 11) {
-			l->m.fixed[idx] = a;
-			have |= 8u << idx;
-		} else if (n == 3 && sscanf(key, "var%u", &idx) == 1 && idx < MTRR_MAX_VAR) {
-			l->m.var_base[idx] = a;
-			l->m.var_mask[idx] = b;
-		} else {
-			fprintf(stderr, "%s:%u: cannot parse '%s'\n", file, line, s);
-			rc = -1;
-		}
-	}
-	fclose(fp);
-	if (rc == 0 && (have & 7) != 7) {
-		fprintf(stderr, "%s: maxphyaddr, mtrrcap and def_type are required\n", file);
-		rc = -1;
-	}
-	if (rc == 0 && (l->m.mtrrcap & (1u << 8)) && (have >> 3) != 0x7ff) {
-		fprintf(stderr, "%s: MTRRCAP.FIX is set: fixed0..fixed10 are required\n", file);
-		rc = -1;
-	}
-	return rc;
-}
 
 /* ---- the reference: SDM Vol. 3A §12.11 one address at a time ---- */
 
@@ -256,7 +186,7 @@ static void heap_free(struct heap *h)
 /* ---- the check ---- */
 
 struct ctx {
-	const struct layout *l;
+	const struct mtrr_fixture *l;
 	const uint8_t *fixed;
 	const struct bounds *b;
 	uint64_t top;
@@ -393,8 +323,10 @@ static void check_ranges(struct ctx *c)
 	CHECK(checked > 1000);
 }
 
-static void check_layout(const struct layout *l)
+static void check_layout(const char *name, const struct mtrr_fixture *l, void *arg)
 {
+	(void)name;
+	++*(unsigned *)arg;
 	uint8_t fixed[256];
 	fixed_pages(&l->m, fixed);
 	struct bounds b = var_bounds(&l->m);
@@ -432,40 +364,54 @@ static void check_layout(const struct layout *l)
 		printf("%s: has overlaps the SDM leaves undefined (resolved UC)\n", l->name);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* The loader's refusals. */
+static void test_loader_errors(void)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char dir[] = "/tmp/mtrr_fixture_XXXXXX", path[128], err[256];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/t.mtrr", dir);
+	static const char *const bad[] = {
+		"maxphyaddr = 36\nmtrrcap = 0x8\n",                                   /* no def_type */
+		"maxphyaddr = 36\nmtrrcap = 0x108\ndef_type = 0xc06\n",              /* FIX without fixed0..10 */
+		"maxphyaddr = 36\nmtrrcap = 0x8\ndef_type = 0xc06\nvar0 = 0x6\n",    /* var without a mask */
+		"maxphyaddr = 36\nmtrrcap = 0x8\ndef_type = 0xc06\nfoo = 1\n",       /* unknown key */
+		"maxphyaddr = 36\nmtrrcap = 0x8\ndef_type = 0xc0g\n",                 /* bad number */
+		"maxphyaddr = 99\nmtrrcap = 0x8\ndef_type = 0xc06\n",                 /* MAXPHYADDR */
+	};
+	struct mtrr_fixture f;
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *fp = fopen(path, "w");
+		CHECK(fp != NULL);
+		if (fp == NULL)
+			break;
+		fputs(bad[i], fp);
+		fclose(fp);
+		CHECK_EQ_U64(mtrr_fixture_load(path, &f, err, sizeof err), -1);
+		CHECK(strstr(err, "t.mtrr") != NULL);
+	}
+	FILE *fp = fopen(path, "w");
+	if (fp) {
+		fputs("# kind: real (test)\nmaxphyaddr = 36\nmtrrcap = 0x8 # VCNT 8\ndef_type = 0xc06\n"
+		      "var1 = 0xe0000000 0xfe0000800\n", fp);
+		fclose(fp);
+	}
+	CHECK_EQ_U64(mtrr_fixture_load(path, &f, err, sizeof err), 0);
+	CHECK_STR(f.kind, "real");
+	CHECK_EQ_U64(f.m.var_base[1], 0xe0000000);
+	CHECK_EQ_U64(f.m.var_mask[1], 0xfe0000800);
+	CHECK_EQ_U64(f.m.mtrrcap, 8);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
 {
-	const char *dir = HV_TEST_DATA_DIR "/mtrr";
-	DIR *d = opendir(dir);
-	CHECK(d != NULL);
-	if (d == NULL)
-		return unit_finish("test_mtrr_fixtures");
-	char *names[128];
-	unsigned n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".mtrr") && n < 128)
-			names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof names[0], cmp_str);
-	CHECK(n >= 7);
-	unsigned loaded = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct layout l;
-		int rc = load_layout(dir, names[i], &l);
-		CHECK_EQ_U64(rc, 0);
-		if (rc == 0) {
-			check_layout(&l);
-			loaded++;
-		}
-		free(names[i]);
-	}
-	printf("MTRR layouts: %u\n", loaded);
+	test_loader_errors();
+	unsigned layouts = 0;
+	int n = mtrr_fixture_each(check_layout, &layouts);
+	CHECK(n > 0);
+	CHECK_EQ_U64((unsigned)n, layouts);
+	CHECK(layouts >= 7);
+	printf("MTRR layouts: %u\n", layouts);
 	return unit_finish("test_mtrr_fixtures");
 }
