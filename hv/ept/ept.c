@@ -179,6 +179,45 @@ int ept_build_identity(struct ept *ept, const struct ept_ops *ops, const struct 
 	return fill_identity(&b, pml4, EPT_LEVELS, 0);
 }
 
+int ept_map_region(struct ept *ept, const struct mtrr_snapshot *m, uint64_t gpa, bool use_1gb)
+{
+	if (ept == NULL || ept->pml4 == NULL || m == NULL)
+		return -1;
+	unsigned maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
+	uint64_t limit = maxphyaddr >= 48 ? GPA_LIMIT : 1ull << maxphyaddr;
+	if (gpa >= limit)
+		return -1;
+	uint64_t base = gpa & ~(EPT_PAGE_1G - 1);
+	struct build b = { .ept = ept, .m = m, .top = base + EPT_PAGE_1G, .use_1gb = use_1gb };
+	uint64_t *pml4e = &ept->pml4[index_at(base, 4)];
+	uint64_t *pdpt, phys;
+	bool new_pdpt = *pml4e == 0;
+	if (new_pdpt) {
+		if ((pdpt = new_table(ept, &phys)) == NULL)
+			return -1;
+	} else {
+		pdpt = table_of(ept, *pml4e);
+	}
+	uint64_t *slot = &pdpt[index_at(base, 3)];
+	if (*slot != 0)
+		return 0;
+	uint8_t type;
+	uint64_t entry;
+	if (use_1gb && mtrr_range_type(m, base, EPT_PAGE_1G, &type)) {
+		entry = make_leaf(base, EPT_RWX, type, 3);
+	} else {
+		uint64_t pd_phys;
+		uint64_t *pd = new_table(ept, &pd_phys);
+		if (pd == NULL || fill_identity(&b, pd, 2, base) < 0)
+			return -1;
+		entry = make_table_entry(pd_phys);
+	}
+	set_entry(slot, entry);
+	if (new_pdpt)
+		set_entry(pml4e, make_table_entry(phys));
+	return 1;
+}
+
 /* ---- changing permissions ---- */
 
 /* Replaces the large page in *slot (level 3 or 2) with a table of 512

@@ -43,6 +43,19 @@ enum { EPT_READ = 1, EPT_WRITE = 2, EPT_EXEC = 4, EPT_RWX = 7 };
 int ept_build_identity(struct ept *ept, const struct ept_ops *ops, const struct mtrr_snapshot *m, uint64_t top,
 		       bool use_1gb);
 
+/* Identity-maps the 1 GB region holding gpa, as ept_build_identity would
+ * have (1 GB page, else 2 MB, else 4 KB, types from the MTRRs), when no
+ * entry maps it yet: for addresses beyond the eagerly built map (64-bit
+ * BARs far above RAM) on the first EPT violation there. Returns 1 when it
+ * mapped the region now, 0 when the region was already mapped (the
+ * violation has another cause), -1 when gpa is beyond 2^MAXPHYADDR or the
+ * 48-bit EPT range, or out of memory (nothing is left half-built: the new
+ * tables are linked in only when complete). New entries go from not
+ * present to present, which needs no INVEPT: the EPT violation itself
+ * invalidated what the processor had cached for gpa (SDM Vol. 3C
+ * §29.4.3.1). Not thread-safe: the caller serializes. */
+int ept_map_region(struct ept *ept, const struct mtrr_snapshot *m, uint64_t gpa, bool use_1gb);
+
 /* Sets the permissions of [base, base+size) (both 4 KB aligned, size > 0),
  * splitting large pages (keeping their memory type) only where needed.
  * perms 0 = no access (used to hide the hypervisor's own memory from the

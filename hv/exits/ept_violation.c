@@ -1,14 +1,40 @@
 /* EPT violations and misconfigurations (exit reasons 48, 49).
  * The whole physical address space is identity-mapped except the
- * hypervisor's own memory, which has no access at all. A guest touching it
- * gets #GP(0), as if the access were not allowed by the platform: the
- * hypervisor keeps running, counts it, and logs the first few. */
+ * hypervisor's own memory, which has no access at all. The map is built
+ * at start-up as far as the memory map and 4 GB go (all of it with 1 GB
+ * pages); beyond, each 1 GB region is mapped on its first violation (a
+ * 64-bit BAR far above RAM), up to 2^MAXPHYADDR. A guest touching the
+ * hypervisor's memory, or an address no processor can reach, gets #GP(0),
+ * as if the access were not allowed by the platform: the hypervisor keeps
+ * running, counts it, and logs the first few. */
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
 #include "ipi_relay.h"
 
+#include <hv/cpu.h>
+
 #define EPT_VIOLATIONS_LOGGED 8
+
+/* One CPU at a time changes the tables; the others fault on the same
+ * region, wait here, then find it mapped. */
+static volatile int ept_lock;
+
+static bool ept_map_on_demand(struct vcpu *v, uint64_t gpa)
+{
+	struct hv *hv = v->hv;
+	spin_lock(&ept_lock);
+	unsigned before = hv->ept.tables;
+	int r = ept_map_region(&hv->ept, &hv->mtrrs, gpa, hv->caps.ept_1gb);
+	unsigned tables = hv->ept.tables;
+	spin_unlock(&ept_lock);
+	if (r > 0)
+		log_printf("EPT: 1 GB region at 0x%llx mapped on first access from CPU %u (%u more tables, %u in all)\n",
+			   (unsigned long long)(gpa & ~((1ull << 30) - 1)), v->index, tables - before, tables);
+	else if (r < 0 && tables != before)
+		log_printf("EPT: no memory left to map GPA 0x%llx on demand\n", (unsigned long long)gpa);
+	return r > 0;
+}
 
 enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 {
@@ -20,6 +46,8 @@ enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 	if (e.write && ipi_relay_apic_write(ctx, gpa, &relayed))
 		return relayed;
 	bool ours = gpa >= hv->arena_base && gpa < hv->arena_base + hv->arena_size;
+	if (!ours && ept_map_on_demand(v, gpa))
+		return EXIT_RESUME; /* the access is retried and now succeeds */
 	if (++v->ept_violations <= EPT_VIOLATIONS_LOGGED)
 		log_printf("EPT violation: GPA 0x%llx linear 0x%llx (%s) %s%s%s, entry allowed %s%s%s%s at RIP 0x%llx: %s\n",
 			   (unsigned long long)gpa,

@@ -101,6 +101,7 @@ struct hv {
 	struct cpuid_filter cpuid;        /* what the guest's CPUID hides, which controls it enables */
 	unsigned maxphyaddr;
 	struct ept ept;
+	struct mtrr_snapshot mtrrs;       /* memory types of the EPT (MTRR writes update it) */
 	uint64_t eptp;
 	uint64_t tsc_hz;
 	uint32_t preemption_timer_reload; /* 0 = no periodic statistics */

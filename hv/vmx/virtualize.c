@@ -20,6 +20,10 @@
 extern char vmx_exit_stub[], host_exception_stubs[];
 
 #define PAGES(bytes) (((bytes) + 4095) / 4096)
+/* Tables for regions mapped on demand beyond the start-up map
+ * (ept_violation.c): a uniform 1 GB region takes one page, a 512 GB slot
+ * one more. Enough for the BAR windows of a large machine. */
+#define EPT_ON_DEMAND_PAGES 128
 
 static void read_mtrrs(struct mtrr_snapshot *m, unsigned maxphyaddr)
 {
@@ -122,7 +126,7 @@ enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_ms
 		used += fmt_format(ids + used, sizeof(ids) - used, " %u", apic_ids[i]);
 	log_printf("processors: %u (APIC IDs%s%s), local APIC in %s mode\n", ncpus, ids,
 		   used + 12 >= sizeof(ids) ? " ..." : "", apic_mode_name(apic_this_mode()));
-	uint64_t pages = 1024 + PAGES(sizeof(struct hv)) + PAGES(image_size) + ncpus * PAGES(sizeof(struct vcpu)) +
+	uint64_t pages = 1024 + EPT_ON_DEMAND_PAGES + PAGES(sizeof(struct hv)) + PAGES(image_size) + ncpus * PAGES(sizeof(struct vcpu)) +
 			 (caps->ept_1gb ? top_gb / 512 + 8 : top_gb) + (host_1gb ? top_gb / 512 + 1 : host_top >> 30);
 	uint64_t arena;
 	if (platform_alloc_reserved(pages, &arena) != HV_OK) {
@@ -254,10 +258,9 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		log_printf("cannot build the host page tables: %s\n", hv_status_text(st));
 		return st;
 	}
-	struct mtrr_snapshot mtrrs;
-	read_mtrrs(&mtrrs, maxphyaddr);
+	read_mtrrs(&hv->mtrrs, maxphyaddr);
 	struct ept_ops ops = { ept_alloc_page, ept_virt_to_phys, ept_phys_to_virt, hv };
-	if (ept_build_identity(&hv->ept, &ops, &mtrrs, top, caps->ept_1gb) != 0 ||
+	if (ept_build_identity(&hv->ept, &ops, &hv->mtrrs, top, caps->ept_1gb) != 0 ||
 	    ept_set_permissions(&hv->ept, hv->arena_base, hv->arena_size, 0) != 0) {
 		log_printf("cannot build the EPT: the arena is too small\n");
 		return HV_ERR_NO_MEMORY;
@@ -273,10 +276,14 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 			   (unsigned long long)page);
 	}
 	hv->eptp = ept_pointer(&hv->ept, false);
-	log_printf("memory: MAXPHYADDR %u, memory map top 0x%llx; EPT identity map of %llu GB with %s pages, %u tables; "
+	uint64_t reach_gb = (maxphyaddr >= 48 ? 1ull << 48 : 1ull << maxphyaddr) >> 30;
+	char rest[64] = "";
+	if (reach_gb > top_gb)
+		fmt_format(rest, sizeof(rest), ", the rest up to %llu GB on first access", (unsigned long long)reach_gb);
+	log_printf("memory: MAXPHYADDR %u, memory map top 0x%llx; EPT identity map of %llu GB with %s pages, %u tables%s; "
 		   "hypervisor arena 0x%llx-0x%llx (%llu KB) hidden from the guest\n",
 		   maxphyaddr, (unsigned long long)memory_top, (unsigned long long)top_gb, caps->ept_1gb ? "1 GB" : "2 MB",
-		   hv->ept.tables, (unsigned long long)hv->arena_base, (unsigned long long)(hv->arena_base + hv->arena_size),
+		   hv->ept.tables, rest, (unsigned long long)hv->arena_base, (unsigned long long)(hv->arena_base + hv->arena_size),
 		   (unsigned long long)(hv->arena_size / 1024));
 
 	/* Every processor's state, built now: once the BSP is a guest the

@@ -283,6 +283,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	env_check("ring3-roundtrip", vt_check_ring3_roundtrip);
 	env_check("vmx-instruction-ud", vt_check_vmx_ud);
 	env_check("msr-invalid-gp", vt_check_msr_gp);
+	env_check("high-physical-address", vt_check_high_physical);
 	vt_env_fini();
 
 	/* Last: proves the firmware's IDT, GDT and paging came back intact. */

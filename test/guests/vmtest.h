@@ -56,6 +56,10 @@ bool vt_env_init(void *boot_services, char *why, size_t why_len);
 void vt_env_run(void (*fn)(struct vt_result *), struct vt_result *r);
 bool vt_env_has_paging(void);
 uint64_t vt_env_user_stack_top(void);
+/* Maps the 2 MB page holding physical address pa at VT_HIGH_LINEAR (512 GB,
+ * PML4 slot 1) in our page tables and returns pa's linear address there. */
+#define VT_HIGH_LINEAR (512ull << 30)
+uint64_t vt_env_map_high(uint64_t pa);
 void vt_env_fini(void);
 /* Formats the faults recorded so far (for failure details). */
 void vt_describe_fault(char *buf, size_t n, const struct vt_fault *f);
@@ -71,6 +75,7 @@ void vt_check_exception_ring3(struct vt_result *r);
 void vt_check_ring3_roundtrip(struct vt_result *r);
 void vt_check_vmx_ud(struct vt_result *r);
 void vt_check_msr_gp(struct vt_result *r);
+void vt_check_high_physical(struct vt_result *r);
 
 /* vmtest_asm.asm */
 int vt_try(void (*fn)(void *), void *arg);

@@ -109,6 +109,15 @@ static void set_gate(unsigned v, void *handler, unsigned dpl)
 }
 
 bool vt_env_has_paging(void) { return pt_root != 0; }
+
+static uint64_t *high_pd;
+
+uint64_t vt_env_map_high(uint64_t pa)
+{
+	high_pd[0] = (pa & ~((1ull << 21) - 1)) | PTE_P | PTE_RW | PTE_PS;
+	__asm__ volatile("invlpg (%0)" ::"r"(VT_HIGH_LINEAR) : "memory");
+	return VT_HIGH_LINEAR | (pa & ((1ull << 21) - 1));
+}
 uint64_t vt_env_user_stack_top(void) { return (uint64_t)(user_stack + sizeof(user_stack)); }
 
 bool vt_env_init(void *boot_services, char *why, size_t why_len)
@@ -136,7 +145,7 @@ bool vt_env_init(void *boot_services, char *why, size_t why_len)
 	 * writable. With 5-level paging on (LA57 cannot change while paging is
 	 * on) one more level on top. */
 	bool la57 = read_cr4() & CR4_LA57;
-	pt_pages = la57 ? 7 : 6;
+	pt_pages = la57 ? 9 : 8; /* PML4, PDPT, 4 PDs, the high PDPT and PD, the PML5 */
 	pt_base = FOUR_GB - 1;
 	EFI_STATUS st = uefi_call_wrapper(env_bs->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
 					  pt_pages, &pt_base);
@@ -154,10 +163,14 @@ bool vt_env_init(void *boot_services, char *why, size_t why_len)
 	for (uint64_t j = 0; j < 4; j++)
 		pdpt[j] = (uint64_t)(pd + 512 * j) | PTE_P | PTE_RW | PTE_US;
 	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_RW | PTE_US;
+	/* 512 GB up: one 2 MB page, placed by vt_env_map_high. */
+	high_pd = p + 7 * 512;
+	pml4[1] = (uint64_t)(p + 6 * 512) | PTE_P | PTE_RW | PTE_US;
+	p[6 * 512] = (uint64_t)high_pd | PTE_P | PTE_RW | PTE_US;
 	uint64_t root = (uint64_t)pml4;
 	if (la57) {
-		p[6 * 512] = root | PTE_P | PTE_RW | PTE_US;
-		root = (uint64_t)(p + 6 * 512);
+		p[8 * 512] = root | PTE_P | PTE_RW | PTE_US;
+		root = (uint64_t)(p + 8 * 512);
 	}
 	/* Our code, data and stack must be inside the map we switch to. */
 	uint64_t here = (uint64_t)&vt_env_init, data = (uint64_t)&tss, stack = (uint64_t)__builtin_frame_address(0);

@@ -217,3 +217,26 @@ void vt_check_msr_gp(struct vt_result *r)
 	bool wr = SITE(r, "wrmsr 0x12345678", vt_k_wrmsr, BAD_MSR, VEC_GP, 0, false, NULL);
 	r->pass = rd && wr;
 }
+
+/* A physical address far above RAM and 4 GB (where 64-bit BARs live on a
+ * real PC): reading it must not fault, whatever the hypervisor's EPT built
+ * at start-up (without 1 GB EPT pages it maps such regions on first access,
+ * ept_violation.c). Half of the physical address space, 32 GB and up. */
+void vt_check_high_physical(struct vt_result *r)
+{
+	unsigned maxphyaddr = cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
+	uint64_t pa = 1ull << (maxphyaddr - 1);
+	uint64_t linear = vt_env_map_high(pa + 0x1000);
+	vt_nfaults = 0;
+	vt_resume_rip = (uint64_t)vt_k_read_resume;
+	uint64_t value = vt_k_read(linear);
+	vt_resume_rip = 0;
+	r->pass = vt_nfaults == 0;
+	if (r->pass) {
+		vt_detail(r, "read 0x%lx at physical 0x%lx", value, pa + 0x1000);
+	} else {
+		char d[120];
+		vt_describe_fault(d, sizeof(d), &vt_faults[0]);
+		vt_detail(r, "reading physical 0x%lx faulted: %s", pa + 0x1000, d);
+	}
+}

@@ -449,8 +449,47 @@ static void test_out_of_memory(void)
 	pool_free(&p);
 }
 
+/* Beyond the eager map: the 1 GB region of a violation is mapped on
+ * demand (a 64-bit BAR far above RAM), with its MTRR type, once. */
+static void test_map_region(void)
+{
+	struct pool p = { 0 };
+	struct ept_ops ops = ops_for(&p);
+	struct ept ept;
+	struct mtrr_snapshot m = ovmf_like(); /* WB default, MAXPHYADDR 40 */
+	set_var(&m, 1, GB(64), GB(16), MEM_UC);  /* a BAR window */
+	set_var(&m, 2, GB(96) + MB(2), MB(2), MEM_WC);
+	CHECK_EQ_U64(ept_build_identity(&ept, &ops, &m, GB(4), false), 0);
+	unsigned eager = ept.tables;
+	CHECK(!ept_translate(&ept, GB(64) + 0x1000, NULL, NULL, NULL, NULL));
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(64) + 0x1000, false), 1);
+	CHECK_MAP(&ept, GB(64) + 0x1000, EPT_RWX, MEM_UC, MB(2));
+	CHECK_MAP(&ept, GB(65) - 1, EPT_RWX, MEM_UC, MB(2));
+	CHECK(!ept_translate(&ept, GB(65), NULL, NULL, NULL, NULL)); /* one region at a time */
+	CHECK_EQ_U64(ept.tables, eager + 1);                           /* one PD */
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(64) + GB(1) / 2, false), 0); /* already mapped */
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(4) - 1, false), 0);         /* eager part */
+	/* Mixed types split to 2 MB pages with their own types. */
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(96), false), 1);
+	CHECK_MAP(&ept, GB(96), EPT_RWX, MEM_WB, MB(2));
+	CHECK_MAP(&ept, GB(96) + MB(2), EPT_RWX, MEM_WC, MB(2));
+	/* Another 512 GB slot needs a PDPT too; 1 GB pages where allowed. */
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(600), true), 1);
+	CHECK_MAP(&ept, GB(600) + 5, EPT_RWX, MEM_WB, GB(1));
+	/* Beyond 2^MAXPHYADDR (40 bits): refused. */
+	CHECK_EQ_U64(ept_map_region(&ept, &m, 1ull << 40, false), -1);
+	check_tables(&ept);
+	/* Out of memory: nothing linked in, nothing half-built. */
+	p.limit = p.count;
+	CHECK_EQ_U64(ept_map_region(&ept, &m, GB(70), false), -1);
+	CHECK(!ept_translate(&ept, GB(70), NULL, NULL, NULL, NULL));
+	check_tables(&ept);
+	pool_free(&p);
+}
+
 int main(void)
 {
+	test_map_region();
 	test_uniform();
 	test_typical_pc_map();
 	test_split_where_types_differ();
