@@ -19,7 +19,7 @@
 	X(9, TASK_SWITCH, NULL)                                                 \
 	X(10, CPUID, handle_cpuid)                                              \
 	X(11, GETSEC, handle_getsec)                                            \
-	X(12, HLT, NULL)                                                        \
+	X(12, HLT, handle_hlt)                                                  \
 	X(13, INVD, handle_invd)                                                \
 	X(14, INVLPG, NULL)                                                     \
 	X(15, RDPMC, NULL)                                                      \
@@ -42,7 +42,7 @@
 	X(32, WRMSR, handle_wrmsr)                                              \
 	X(33, ENTRY_FAILURE_GUEST_STATE, NULL)                                  \
 	X(34, ENTRY_FAILURE_MSR_LOADING, NULL)                                  \
-	X(36, MWAIT, NULL)                                                      \
+	X(36, MWAIT, handle_mwait)                                              \
 	X(37, MONITOR_TRAP_FLAG, NULL)                                          \
 	X(39, MONITOR, NULL)                                                    \
 	X(40, PAUSE, NULL)                                                      \

@@ -63,6 +63,8 @@ void exit_stats_print(const struct vcpu *v, const char *why)
 enum exit_action handle_preemption_timer(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
+	if (event_timer_kick_expired(ctx))
+		return EXIT_RESUME; /* event delivery's short timer (interrupt.c) */
 	log_printf("periodic statistics: cpu=%u rip=0x%llx rflags=0x%llx interruptibility=0x%llx activity=%llu "
 		   "proc=0x%llx pending=%016llx%016llx%016llx%016llx nmi=%u\n",
 		   v->index, (unsigned long long)vmcs_read(VMCS_GUEST_RIP),

@@ -73,11 +73,18 @@ DECLARE_HANDLER(handle_ept_misconfig)
 DECLARE_HANDLER(handle_xsetbv)
 DECLARE_HANDLER(handle_io_instruction)
 DECLARE_HANDLER(handle_preemption_timer)
+DECLARE_HANDLER(handle_hlt)
+DECLARE_HANDLER(handle_mwait)
 #undef DECLARE_HANDLER
 
 /* Processor-based control bits that dispatch and interrupt.c toggle. */
 #define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
 #define PROC_NMI_WINDOW_EXITING (1u << 22)
+#define PROC_HLT_EXITING (1u << 7)
+#define PROC_MWAIT_EXITING (1u << 10)
+/* The ones event delivery owns (event_decision.h): all off when idle. */
+#define PROC_EVENT_CONTROLS                                                                                          \
+	(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING | PROC_HLT_EXITING | PROC_MWAIT_EXITING)
 
 /* Exits that happen at an instruction boundary or on an instruction (not
  * during the delivery of an event through the IDT) never leave valid
@@ -102,6 +109,10 @@ static inline bool exit_never_during_delivery(unsigned reason)
  * delivers pending external interrupts/NMIs or opens the matching window. */
 void deliver_pending_events(struct exit_ctx *ctx);
 
+/* A VMX-preemption timer exit: when it is the kick event delivery armed
+ * (interrupt.c), takes it and returns true; false for the statistics'. */
+bool event_timer_kick_expired(struct exit_ctx *ctx);
+
 /* The common case, checked inline on the exit path: no event to reinject
  * or inject, nothing pending, no window open. */
 static inline bool events_idle(const struct exit_ctx *ctx)
@@ -110,7 +121,7 @@ static inline bool events_idle(const struct exit_ctx *ctx)
 	return !ctx->event_injected && !v->host_nmi_pending && !v->guest_nmi_pending &&
 	       !(v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
 		 v->pending_interrupts[3]) &&
-	       !(v->proc_controls & (PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)) &&
+	       !(v->proc_controls & PROC_EVENT_CONTROLS) && !v->timer_kick && !v->halting_natively &&
 	       exit_never_during_delivery(ctx->reason);
 }
 

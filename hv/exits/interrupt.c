@@ -6,17 +6,19 @@
 #include "../vmx/vmx_ops.h"
 #include "exit_reasons.h"
 #include "exits.h"
+#include "event_decision.h"
 #include "ipi_relay.h"
 
 #include <hv/cpu.h>
 
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
 
 /* The controls are cached in the vcpu (set at launch), so toggling a
  * window costs a VMWRITE only when it changes. */
-static void set_proc_control(struct vcpu *v, uint32_t bit, bool on)
+static void set_proc_controls(struct vcpu *v, uint32_t mask, uint32_t bits)
 {
-	uint32_t n = on ? (v->proc_controls | bit) : (v->proc_controls & ~bit);
+	uint32_t n = (v->proc_controls & ~mask) | bits;
 	if (n != v->proc_controls) {
 		v->proc_controls = n;
 		vmcs_write(VMCS_PROC_BASED_CONTROLS, n);
@@ -125,6 +127,86 @@ static bool reinject_interrupted_event(struct exit_ctx *ctx)
 	return true;
 }
 
+static struct event_caps event_caps_of(const struct vmx_caps *c)
+{
+	return (struct event_caps){ .interrupt_window = c->interrupt_window, .nmi_window = c->nmi_window,
+				    .hlt_exiting = c->hlt_exiting, .mwait_exiting = c->mwait_exiting,
+				    .activity_hlt = c->activity_hlt, .preemption_timer = c->preemption_timer };
+}
+
+static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
+{
+	int vector = highest_pending(v);
+	struct event_state s = {
+		.interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE),
+		.rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF,
+		.activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
+		.vector = vector,
+		.nmi_pending = v->guest_nmi_pending,
+		.event_in_flight = in_flight,
+		.halting_natively = v->halting_natively,
+	};
+	/* More than one bit set in the four words (no popcount: the freestanding
+	 * link has no libgcc for __popcountdi2). */
+	unsigned words = 0;
+	for (int w = 0; w < 4; w++) {
+		uint64_t bits = v->pending_interrupts[w];
+		words += bits != 0;
+		s.more_vectors |= (bits & (bits - 1)) != 0;
+	}
+	s.more_vectors |= words > 1;
+	return s;
+}
+
+/* The fallback where a sleep cannot be made to exit (no HLT/MWAIT exiting,
+ * or no NMI window): a VMX-preemption timer of KICK_TSC cycles, which
+ * counts down in HLT too and whose expiry exits (SDM Vol. 3C §26.5.1).
+ * When the periodic statistics own the timer, the kick runs first and
+ * their rest is restored when it expires. */
+#define KICK_TSC (1u << 16)
+#define PIN_ACTIVATE_PREEMPTION_TIMER (1u << 6)
+
+static void set_timer_kick(struct vcpu *v, bool on)
+{
+	if (on == v->timer_kick)
+		return;
+	uint32_t kick = KICK_TSC >> v->hv->caps.preemption_timer_shift;
+	kick = kick ? kick : 1;
+	if (v->hv->preemption_timer_reload) {
+		if (!on)
+			return; /* armed under the statistics' timer: it expires and restores them */
+		uint32_t left = (uint32_t)vmcs_read(VMCS_VMX_PREEMPTION_TIMER_VALUE);
+		if (left <= kick)
+			return; /* the statistics' timer comes first anyway */
+		v->timer_stats_left = left - kick;
+	} else {
+		uint32_t pin = (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS);
+		vmcs_write(VMCS_PIN_BASED_CONTROLS, on ? pin | PIN_ACTIVATE_PREEMPTION_TIMER
+						       : pin & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+	}
+	if (on)
+		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, kick);
+	v->timer_kick = on;
+}
+
+bool event_timer_kick_expired(struct exit_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v->timer_kick)
+		return false;
+	v->timer_kick = false;
+	if (v->hv->preemption_timer_reload) {
+		if (!v->timer_stats_left)
+			return false; /* the statistics are due too */
+		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->timer_stats_left);
+	} else {
+		vmcs_write(VMCS_PIN_BASED_CONTROLS,
+			   (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+	}
+	ctx->sub_kind = 1; /* "kick" in the statistics */
+	return true;
+}
+
 void deliver_pending_events(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -136,28 +218,61 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	/* An event the handler injected wins over an interrupted delivery only
 	 * when the handler emulated a fault of its own; otherwise the
 	 * interrupted event goes first. */
-	bool busy = ctx->event_injected || reinject_interrupted_event(ctx);
-	int vector = highest_pending(v);
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
-	uint64_t activity = vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
-	bool wait_for_sipi = activity == ACTIVITY_WAIT_FOR_SIPI;
+	bool in_flight = ctx->event_injected || reinject_interrupted_event(ctx);
+	struct event_caps caps = event_caps_of(&v->hv->caps);
+	struct event_state s = event_state_of(v, in_flight);
+	struct event_decision d = event_decide(&s, &caps);
+	v->halting_natively = false; /* for this one entry only */
 
-	if (v->guest_nmi_pending && !busy && !wait_for_sipi &&
-	    !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI))) {
+	if (d.inject == EVENT_INJECT_NMI) {
 		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(2, INTR_TYPE_NMI, false));
 		v->guest_nmi_pending = false;
-		busy = true;
-	}
-	set_proc_control(v, PROC_NMI_WINDOW_EXITING, v->guest_nmi_pending);
-
-	if (vector >= 0 && !busy && !wait_for_sipi && (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-	    !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
+	} else if (d.inject == EVENT_INJECT_EXTERNAL) {
+		/* Injection also wakes a guest in the HLT activity state (SDM
+		 * Vol. 3C §27.7.1): no window needed for that. */
 		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO,
-			   encode_interruption_info((uint8_t)vector, INTR_TYPE_EXTERNAL, false));
-		v->pending_interrupts[vector >> 6] &= ~(1ull << (vector & 63));
-		/* Delivery wakes a HLTed guest (SDM Vol. 3C §27.7.1 does this
-		 * for injected external interrupts). */
-		vector = highest_pending(v);
+			   encode_interruption_info(d.vector, INTR_TYPE_EXTERNAL, false));
+		v->pending_interrupts[d.vector >> 6] &= ~(1ull << (d.vector & 63));
 	}
-	set_proc_control(v, PROC_INTERRUPT_WINDOW_EXITING, vector >= 0);
+	uint32_t controls = (d.interrupt_window ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
+			    (d.nmi_window ? PROC_NMI_WINDOW_EXITING : 0) | (d.hlt_exiting ? PROC_HLT_EXITING : 0) |
+			    (d.mwait_exiting ? PROC_MWAIT_EXITING : 0);
+	set_proc_controls(v, PROC_EVENT_CONTROLS, controls);
+	set_timer_kick(v, d.timer_kick);
+}
+
+/* HLT (exit reason 12), on only while an event is held (event_decide):
+ * wake the guest with it, or emulate the wait (event_on_hlt). */
+enum exit_action handle_hlt(struct exit_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	struct event_caps caps = event_caps_of(&v->hv->caps);
+	struct event_state s = event_state_of(v, false);
+	enum hlt_action a = event_on_hlt(&s, &caps);
+	/* With RFLAGS.TF=1, entry in the HLT state needs a pending single-step
+	 * trap set up (SDM Vol. 3C §27.3.1.5); the native HLT does it all. */
+	if (a == HLT_ENTER_HLT && (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+		a = HLT_EXECUTE_NATIVE;
+	ctx->sub_kind = a;
+	switch (a) {
+	case HLT_WAKE:
+		return EXIT_SKIP_INSTRUCTION;
+	case HLT_ENTER_HLT:
+		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
+		return EXIT_SKIP_INSTRUCTION;
+	case HLT_EXECUTE_NATIVE:
+		v->halting_natively = true;
+		return EXIT_RESUME;
+	}
+	return EXIT_RESUME;
+}
+
+/* MWAIT (exit reason 36), on only while an event is held: it returns at
+ * once, as MWAIT may (the optimized state can be left for
+ * implementation-specific reasons, SDM Vol. 2B, MWAIT; software loops
+ * around it). What is held is then injected as the guest can take it. */
+enum exit_action handle_mwait(struct exit_ctx *ctx)
+{
+	(void)ctx;
+	return EXIT_SKIP_INSTRUCTION;
 }

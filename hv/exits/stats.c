@@ -106,6 +106,10 @@ size_t stats_sub_format(unsigned reason, uint32_t key, char *buf, size_t cap)
 		return fmt_format(buf, cap, "port:0x%x-%s", key >> 1, key & 1 ? "in" : "out");
 	case EXIT_REASON_SIPI:
 		return fmt_format(buf, cap, "vector:0x%02x", key);
+	case EXIT_REASON_HLT: /* enum hlt_action (event_decision.h) */
+		return fmt_format(buf, cap, "%s", key == 0 ? "wake" : key == 1 ? "hlt-state" : "native");
+	case EXIT_REASON_PREEMPTION_TIMER: /* 1: event delivery's kick (interrupt.c) */
+		return fmt_format(buf, cap, "%s", key == 1 ? "kick" : "statistics");
 	case EXIT_REASON_EPT_VIOLATION: /* only relayed local APIC writes have one */
 		return fmt_format(buf, cap, "apic:0x%03x", key);
 	default:

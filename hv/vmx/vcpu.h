@@ -6,6 +6,7 @@
 #define HV_VCPU_H
 
 #include "../ept/ept.h"
+#include "../exits/io_policy.h"
 #include "../exits/stats.h"
 #include "../lib/acpi.h"
 #include "../lib/config.h"
@@ -74,6 +75,9 @@ struct vcpu {
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
+	bool halting_natively;              /* this entry re-executes HLT, HLT exiting off (interrupt.c) */
+	bool timer_kick;                    /* a short preemption timer is armed for event delivery */
+	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
 	bool stopped;
@@ -109,6 +113,7 @@ struct hv {
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;
 	struct acpi_power acpi;           /* power-off and reset registers we intercept */
+	struct io_policy io_policy;       /* emulator ports intercepted, a refused sleep (io.c) */
 	uint64_t apic_relay_page;         /* local APIC page, read-only in EPT (ipi_relay = on), else 0 */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
