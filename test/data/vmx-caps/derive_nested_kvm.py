@@ -184,7 +184,9 @@ HOSTS = {
         guest=dict(rdtscp=1, invpcid=1, xsaves=1, waitpkg=0, rdpid=0, pcid=1, gb=1),
         guest_text='RDTSCP, INVPCID+PCID, XSAVES, 1 GB pages yes; RDPID, WAITPKG, PCONFIG, PT no',
         cr4=0x7FF | BIT(11) | BIT(13) | BIT(16) | BIT(17) | BIT(18) | BIT(20) | BIT(21),
-        cr4_text='FSGSBASE, SMEP, SMAP'),
+        cr4_text='FSGSBASE, SMEP, SMAP',
+        extra='# ASSUMED: MPX in the guest\'s CPUID, so the BNDCFGS entry/exit controls (entry bit 16, exit\n'
+              '#          bit 23) stay; without it vmx.c nested_vmx_entry_exit_ctls_update() clears them.\n'),
     'ivybridge': dict(
         file='vbox_Intel_Core_i5_3570.caps', cpu='Intel Core i5-3570 (Ivy Bridge)',
         apicv=False,
@@ -192,7 +194,8 @@ HOSTS = {
         guest=dict(rdtscp=1, invpcid=0, xsaves=0, waitpkg=0, rdpid=0, pcid=1, gb=0),
         guest_text='RDTSCP, PCID yes; INVPCID, XSAVES, 1 GB pages, RDPID, WAITPKG, PCONFIG, PT no',
         cr4=0x7FF | BIT(11) | BIT(13) | BIT(16) | BIT(17) | BIT(18) | BIT(20),
-        cr4_text='FSGSBASE, SMEP; no SMAP'),
+        cr4_text='FSGSBASE, SMEP; no SMAP',
+        extra=''),
 }
 RUNS = [('5.10', 'skylake'), ('6.6', 'skylake'), ('mainline', 'skylake'),
         ('5.10', 'ivybridge'), ('mainline', 'ivybridge')]
@@ -243,6 +246,7 @@ def main():
                 f.write('; vmcs_config holds the host allowed-1 bit of every control\n')
                 f.write('#          the nested lists name (true for the controls KVM opts into on this host)')
             f.write('.\n')
+            f.write(hp['extra'])
             if version == '5.10':
                 f.write('# note: 5.10 offers activity state HLT only (MISC bit 8, wait-for-SIPI, is clear);\n')
                 f.write('#       later kernels add wait-for-SIPI. 1 GB EPT pages are offered whatever the host.\n')
