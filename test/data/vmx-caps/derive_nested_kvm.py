@@ -247,6 +247,8 @@ def main():
                 f.write('#          the nested lists name (true for the controls KVM opts into on this host)')
             f.write('.\n')
             f.write(hp['extra'])
+            f.write('# ASSUMED: the guest has an architectural PMU of version 2 or later (QEMU -cpu host), so the\n'
+                    '#          "load IA32_PERF_GLOBAL_CTRL" entry/exit controls stay (KVM clears them otherwise).\n')
             if version == '5.10':
                 f.write('# note: 5.10 offers activity state HLT only (MISC bit 8, wait-for-SIPI, is clear);\n')
                 f.write('#       later kernels add wait-for-SIPI. 1 GB EPT pages are offered whatever the host.\n')
