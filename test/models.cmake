@@ -102,7 +102,7 @@ add_test(NAME models_selftest_ivy_bridge COMMAND ${PROJECT_SOURCE_DIR}/test/inte
   --expect "^selftest: VMX controls: pin=0x[0-9a-f]{16} proc=0x[0-9a-f]{16} proc2=0x000008ff00000000 proc3=0x0$"
   --expect "^selftest: VMX EPT_VPID_CAP=0x00000f0106114141$"
   --expect "^selftest: VMX features: EPT=yes \\(4-level=yes WB=yes 2MB=yes 1GB=no A/D=no\\) VPID=yes unrestricted guest=yes "
-  --expect "^selftest: vmtest: PASS \\(13 passed, 0 failed\\)"
+  --expect "^selftest: vmtest: PASS \\([1-9][0-9]* passed, 0 failed\\)"
   --expect "^selftest: hostile: PASS \\([1-9][0-9]* attacks on [1-9][0-9]* hidden pages: 0 succeeded, 0 wrong faults\\)"
   --expect "^selftest: fuzz: PASS \\(10000 operations, 0 mismatches, seed 0x[0-9a-f]+\\)"
   --expect "^hv: exits cpu=0 total=[1-9][0-9]* ept_violations=[1-9][0-9]* cycles="
