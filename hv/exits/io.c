@@ -1,24 +1,34 @@
 /* I/O instructions (exit reason 30). Only the ports through which a guest
- * powers the machine off or resets it exit (I/O bitmaps, SDM Vol. 3C
- * §25.6.4): before the machine goes away the hypervisor prints its
+ * powers the machine off, resets or suspends it exit (I/O bitmaps, SDM
+ * Vol. 3C §25.6.4; the list is io_ports.h, what each write means is
+ * io_policy.c): before the machine goes away the hypervisor prints its
  * statistics, then performs the access itself, so the guest gets exactly
- * what it asked for.
- *   0x8900  Bochs shutdown port ("Shutdown")
- *   0x00f4  QEMU isa-debug-exit
- *   0x0cf9  reset control register (reset when bit 2 is written)
- *   0x0064  keyboard controller (command 0xFE pulses reset)
- *   ACPI    PM1a/PM1b control (SLP_EN: sleep, S5 = power-off) and the
- *           reset register, where the FADT puts them in I/O space
- * and the hypervisor's own UART (THR, LCR), to keep a shared console's
- * lines whole (serial.h). */
+ * what it asked for. A suspend (S1-S3) is refused: the hypervisor would not
+ * survive it. The hypervisor's own UART (THR, LCR) exits too, to keep a
+ * shared console's lines whole (serial.h). INS/OUTS to any of these ports
+ * are performed element by element through the guest's page tables
+ * (string_io.c). */
+#include "io.h"
+
 #include "../lib/log.h"
 #include "../lib/serial.h"
 #include "../vmx/vmx_ops.h"
 #include "exit_stats.h"
 #include "exits.h"
+#include "io_policy.h"
 #include "io_ports.h"
+#include "mmio_decode.h"
+#include "string_io.h"
 
 #include <hv/cpu.h>
+
+/* Elements of a REP INS/OUTS per exit: the rest re-executes, so the
+ * guest's interrupts wait at most this long (the processor too may pause
+ * a REP between elements, SDM Vol. 2B "REP"). */
+#define STRING_IO_ELEMENTS_PER_EXIT 256
+#define UART_LSR 5
+#define LSR_THRE 0x20
+#define VMX_BASIC_INS_OUTS_INFO (1ull << 54) /* SDM Vol. 3D §A.1 */
 
 static void port_out(uint16_t port, unsigned size, uint32_t v)
 {
@@ -42,55 +52,269 @@ static uint32_t port_in(uint16_t port, unsigned size)
 	return v;
 }
 
-/* Does this write end the machine? Bochs's port wants the whole string
- * "Shutdown", so its first byte is the moment to report. */
-static const char *machine_goes_away(const struct acpi_power *acpi, uint16_t port, unsigned size, uint32_t value)
+/* An OUT or one OUTS element, as io_policy.c judges it. */
+static void guest_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
 {
-	unsigned slp_typ;
-	if (acpi->pm1a_control && (port == acpi->pm1a_control || port == acpi->pm1a_control + 1) &&
-	    acpi_pm1_write_sleeps(port - acpi->pm1a_control, size, value, &slp_typ))
-		return "ACPI sleep (PM1a SLP_EN)";
-	if (acpi->pm1b_control && (port == acpi->pm1b_control || port == acpi->pm1b_control + 1) &&
-	    acpi_pm1_write_sleeps(port - acpi->pm1b_control, size, value, &slp_typ))
-		return "ACPI sleep (PM1b SLP_EN)";
-	if (acpi->reset_in_io && port == acpi->reset_port && (value & 0xff) == acpi->reset_value)
-		return "reset through the ACPI reset register";
-	switch (port) {
-	case IO_PORT_BOCHS_SHUTDOWN:
-		return (value & 0xff) == 'S' ? "emulator shutdown (port 0x8900)" : NULL;
-	case IO_PORT_QEMU_DEBUG_EXIT:
-		return "emulator exit (port 0xf4)";
-	case IO_PORT_RESET_CONTROL:
-		return value & 0x4 ? "reset through port 0xcf9" : NULL;
-	case IO_PORT_KBC_COMMAND:
-		return (value & 0xff) == 0xfe ? "reset through the keyboard controller (0x64 <- 0xfe)" : NULL;
+	struct hv *hv = v->hv;
+	if (size == 1)
+		serial_guest_wrote(port, (uint8_t)value);
+	struct io_verdict verdict = io_write_verdict(&hv->acpi, &hv->io_policy, port, size, value);
+	switch (verdict.effect) {
+	case IO_WRITE_SLEEP_REFUSED:
+		/* Resuming would start the firmware's waking vector with VMX
+		 * off and no hypervisor: refuse, and let the OS see an
+		 * immediate wake-up (WAK_STS) instead of a lost machine. */
+		log_printf("CPU %u: %s suspend refused: the hypervisor does not survive a sleep state; the guest "
+			   "stays awake (PM1 status shows WAK_STS)\n",
+			   v->index, verdict.why);
+		hv->io_policy.wake_status_pending = true;
+		return;
+	case IO_WRITE_WAKE_CLEARED:
+		hv->io_policy.wake_status_pending = false;
+		break;
+	case IO_WRITE_ENDS_MACHINE:
+		log_printf("guest ends the machine: %s; final statistics:\n", verdict.why);
+		exit_stats_print(v, "final");
+		serial_drain();
+		break;
+	case IO_WRITE_PASS:
+		break;
 	}
-	return NULL;
+	port_out(port, size, value);
+}
+
+static uint32_t guest_in(struct vcpu *v, uint16_t port, unsigned size)
+{
+	return io_read_adjust(&v->hv->acpi, &v->hv->io_policy, port, size, port_in(port, size));
+}
+
+/* ---- string I/O: the machine as string_io.c sees it ---- */
+
+struct string_io_machine {
+	struct vcpu *vcpu;
+	uint64_t cr0, cr4, efer, cr3;
+};
+
+static bool read_phys(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const struct hv *hv = ((struct string_io_machine *)ctx)->vcpu->hv;
+	if (gpa + len < gpa || (gpa < hv->arena_base + hv->arena_size && gpa + len > hv->arena_base))
+		return false; /* never through our own memory */
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = ((const volatile uint8_t *)(uintptr_t)gpa)[i];
+	return true;
+}
+
+static struct guest_walk walk(void *ctx, uint64_t linear)
+{
+	struct string_io_machine *m = ctx;
+	return guest_page_walk(m->cr0, m->cr4, m->efer, m->cr3, linear, read_phys, ctx);
+}
+
+static bool hidden(void *ctx, uint64_t gpa, unsigned len)
+{
+	const struct hv *hv = ((struct string_io_machine *)ctx)->vcpu->hv;
+	return gpa < hv->arena_base + hv->arena_size && gpa + len > hv->arena_base;
+}
+
+static void mem_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = ((const volatile uint8_t *)(uintptr_t)gpa)[i];
+}
+
+static void mem_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < len; i++)
+		((volatile uint8_t *)(uintptr_t)gpa)[i] = ((const uint8_t *)buf)[i];
+}
+
+/* The processor sets A in every entry it used and D in the last for a
+ * write (SDM Vol. 3A §4.8); atomically, as other CPUs walk them too. */
+static void mark_accessed(void *ctx, const struct guest_walk *w, bool write)
+{
+	if (!(((struct string_io_machine *)ctx)->cr0 & (1ull << 31)))
+		return;
+	for (unsigned i = 0; i < w->entries; i++) {
+		uint64_t bits = 0x20 | (write && i + 1 == w->entries ? 0x40 : 0);
+		__atomic_fetch_or((uint64_t *)(uintptr_t)w->entry_gpa[i], bits, __ATOMIC_RELAXED);
+	}
+}
+
+static uint32_t env_port_in(void *ctx, uint16_t port, unsigned size)
+{
+	return guest_in(((struct string_io_machine *)ctx)->vcpu, port, size);
+}
+
+/* A REP OUTSB to our UART cannot poll LSR between bytes as a driver does:
+ * we do, so no byte is dropped (Bochs's FIFO drops them otherwise). */
+static void env_port_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
+{
+	uint16_t uart = serial_port();
+	if (uart && port == uart + IO_UART_THR && size == 1)
+		for (unsigned spins = 0; !(port_in(uart + UART_LSR, 1) & LSR_THRE) && spins < 1000000; spins++)
+			cpu_pause();
+	guest_out(((struct string_io_machine *)ctx)->vcpu, port, size, value);
+}
+
+/* The base and limit of a segment register, by its Table 28-8 number. */
+static void segment_read(unsigned seg, uint64_t *base, uint32_t *limit)
+{
+	switch (seg) {
+	case SEG_ES: *base = vmcs_read(VMCS_GUEST_ES_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_ES_LIMIT); break;
+	case SEG_CS: *base = vmcs_read(VMCS_GUEST_CS_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_CS_LIMIT); break;
+	case SEG_SS: *base = vmcs_read(VMCS_GUEST_SS_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_SS_LIMIT); break;
+	case SEG_FS: *base = vmcs_read(VMCS_GUEST_FS_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_FS_LIMIT); break;
+	case SEG_GS: *base = vmcs_read(VMCS_GUEST_GS_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_GS_LIMIT); break;
+	default: *base = vmcs_read(VMCS_GUEST_DS_BASE), *limit = (uint32_t)vmcs_read(VMCS_GUEST_DS_LIMIT); break;
+	}
+}
+
+/* Without the instruction-information field: the prefixes at CS:RIP. */
+static bool decode_from_code(struct string_io_machine *m, uint64_t qual, unsigned default_asize,
+			     struct string_io *op)
+{
+	uint8_t code[15];
+	uint64_t rip = vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP);
+	size_t got = 0;
+	while (got < sizeof(code)) {
+		struct guest_walk w = walk(m, rip + got);
+		size_t chunk = 4096 - ((rip + got) & 4095);
+		if (chunk > sizeof(code) - got)
+			chunk = sizeof(code) - got;
+		if (!w.ok || hidden(m, w.gpa, (unsigned)chunk))
+			break;
+		mem_read(m, w.gpa, code + got, (unsigned)chunk);
+		got += chunk;
+	}
+	return string_io_decode_prefixes(qual, code, got, default_asize, op);
+}
+
+static void string_cpu_read(struct exit_ctx *ctx, const struct string_io *op, uint64_t rflags, bool mode64,
+			    struct string_io_cpu *c)
+{
+	*c = (struct string_io_cpu){
+		.rcx = ctx->regs->rcx, .rsi = ctx->regs->rsi, .rdi = ctx->regs->rdi,
+		.df = rflags & (1u << 10),
+		.mode64 = mode64,
+		.cpl = guest_cpl(),
+		.wp = vmcs_read(VMCS_GUEST_CR0) & (1u << 16),
+		/* SMAP: CR4 bit 21, overridden by RFLAGS.AC (SDM Vol. 3A §4.6.1) */
+		.smap_blocks = (vmcs_read(VMCS_GUEST_CR4) & (1u << 21)) && !(rflags & (1u << 18)),
+	};
+	/* In 64-bit mode only FS and GS have a base (SDM Vol. 3A §3.4.4). */
+	if (!mode64 || op->segment == SEG_FS || op->segment == SEG_GS)
+		segment_read(op->segment, &c->segment_base, &c->segment_limit);
+}
+
+static enum exit_action string_io_exit(struct exit_ctx *ctx, uint64_t qual)
+{
+	struct string_io_machine m = { ctx->vcpu, vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR4),
+				       vmcs_read(VMCS_GUEST_IA32_EFER), vmcs_read(VMCS_GUEST_CR3) };
+	uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS), cs_ar = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+	bool mode64 = (m.efer & (1u << 10)) && (cs_ar & (1u << 13)); /* EFER.LMA and CS.L */
+	struct string_io op;
+	if (ctx->vcpu->hv->msrs.basic & VMX_BASIC_INS_OUTS_INFO)
+		op = string_io_decode(qual, (uint32_t)vmcs_read(VMCS_VMX_INSTRUCTION_INFO));
+	else if (!decode_from_code(&m, qual, mode64 ? 8 : cs_ar & (1u << 14) ? 4 : 2, &op))
+		return inject_ud(ctx), EXIT_RESUME;
+	struct string_io_cpu c;
+	string_cpu_read(ctx, &op, rflags, mode64, &c);
+	const struct string_io_env env = { &m, walk, hidden, mem_read, mem_write, mark_accessed, env_port_in,
+					   env_port_out };
+	struct string_io_fault f;
+	enum string_io_result r = string_io_run(&op, &c, &env, STRING_IO_ELEMENTS_PER_EXIT, &f);
+	ctx->regs->rcx = c.rcx, ctx->regs->rsi = c.rsi, ctx->regs->rdi = c.rdi;
+	switch (r) {
+	case STRING_IO_DONE:
+		return EXIT_SKIP_INSTRUCTION;
+	case STRING_IO_MORE:
+		return EXIT_RESUME;
+	case STRING_IO_FAULT:
+		if (f.vector == 14) /* CR2 is not in the VMCS: the guest's is ours until VM entry */
+			__asm__ volatile("mov %0, %%cr2" ::"r"(f.cr2));
+		inject_exception(ctx, f.vector, true, f.error_code);
+		return EXIT_RESUME;
+	case STRING_IO_UNSUPPORTED:
+		break;
+	}
+	log_printf("string I/O to port 0x%x: the guest's paging mode (CR0=0x%llx CR4=0x%llx EFER=0x%llx) is not "
+		   "one the page walker knows (4-level paging or none)\n",
+		   op.port, (unsigned long long)m.cr0, (unsigned long long)m.cr4, (unsigned long long)m.efer);
+	return EXIT_STOP;
 }
 
 enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 {
-	struct io_access io = decode_io_access(exit_qualification(ctx));
+	uint64_t qual = exit_qualification(ctx);
+	struct io_access io = decode_io_access(qual);
 	struct guest_regs *r = ctx->regs;
 	ctx->sub_kind = stats_sub_key_port(io.port, io.in);
+	if (io.string)
+		return string_io_exit(ctx, qual);
 	uint32_t mask = io.size == 4 ? 0xffffffffu : (1u << (8 * io.size)) - 1;
-	if (io.string) {
-		log_printf("string I/O to port 0x%x is not emulated\n", io.port);
-		return EXIT_STOP;
-	}
 	if (io.in) {
-		r->rax = (r->rax & ~(uint64_t)mask) | (port_in(io.port, io.size) & mask);
+		/* IN EAX zero-extends into RAX; AL and AX leave the rest. */
+		uint64_t keep = io.size == 4 ? 0 : r->rax & ~(uint64_t)mask;
+		r->rax = keep | (guest_in(ctx->vcpu, io.port, io.size) & mask);
 		return EXIT_SKIP_INSTRUCTION;
 	}
-	uint32_t value = (uint32_t)r->rax & mask;
-	if (io.size == 1)
-		serial_guest_wrote(io.port, (uint8_t)value);
-	const char *why = machine_goes_away(&ctx->vcpu->hv->acpi, io.port, io.size, value);
-	if (why) {
-		log_printf("guest ends the machine: %s; final statistics:\n", why);
-		exit_stats_print(ctx->vcpu, "final");
-		serial_drain();
-	}
-	port_out(io.port, io.size, value);
+	guest_out(ctx->vcpu, io.port, io.size, (uint32_t)r->rax & mask);
 	return EXIT_SKIP_INSTRUCTION;
+}
+
+/* ---- start-up ---- */
+
+static uint32_t pci_config_read(uint8_t reg)
+{
+	port_out(0xcf8, 4, 0x80000000u | reg); /* bus 0, device 0, function 0: configuration mechanism #1 (PCI 3.0 §3.2.2.3.2) */
+	return port_in(0xcfc, 4);
+}
+
+static void platform_facts_read(struct platform_facts *f)
+{
+	*f = (struct platform_facts){ 0 };
+	if (cpuid(1).ecx & (1u << 31)) {
+		struct cpuid_regs h = cpuid(0x40000000);
+		uint32_t words[3] = { h.ebx, h.ecx, h.edx };
+		for (unsigned i = 0; i < 12; i++)
+			f->hypervisor_signature[i] = (char)(words[i / 4] >> (8 * (i % 4)));
+	}
+	uint32_t id = pci_config_read(0x00);
+	f->host_bridge_vendor = (uint16_t)id;
+	f->host_bridge_device = (uint16_t)(id >> 16);
+	f->host_bridge_subsystem_vendor = id == 0xffffffffu ? 0xffff : (uint16_t)pci_config_read(0x2c);
+}
+
+static void report_sleep_states(const struct acpi_power *a)
+{
+	if (!a->pm1a_control)
+		return;
+	if (!a->sleep_known) {
+		log_printf("ACPI: no \\_S1-\\_S5 in the DSDT: a PM1 SLP_EN write is taken as the machine ending\n");
+		return;
+	}
+	for (int s = 1; s <= 5; s++)
+		if ((a->sleep_known >> s) & 1)
+			log_printf("ACPI: \\_S%d SLP_TYP a=%u b=%u: %s %s\n", s, a->slp_typ_a[s], a->slp_typ_b[s],
+				   acpi_sleep_state_name(s), s >= 4 ? "ends the machine (final statistics)" : "is refused");
+}
+
+void io_start_up(struct hv *hv)
+{
+	static const char *const modes[] = { "auto", "on", "off" };
+	struct platform_facts f;
+	platform_facts_read(&f);
+	const char *evidence;
+	enum emulator_kind kind = platform_emulator(&f, &evidence);
+	hv->io_policy = io_policy_choose(hv->config.emulator_ports, kind);
+	log_printf("platform: CPUID hypervisor signature \"%s\", PCI host bridge %04x:%04x subsystem vendor %04x: %s\n",
+		   f.hypervisor_signature, f.host_bridge_vendor, f.host_bridge_device, f.host_bridge_subsystem_vendor,
+		   evidence);
+	log_printf("emulator ports (emulator_ports = %s): Bochs shutdown 0x8900 %s, QEMU debug-exit 0xf4 %s\n",
+		   modes[hv->config.emulator_ports % 3], hv->io_policy.bochs_shutdown ? "intercepted" : "not intercepted",
+		   hv->io_policy.qemu_debug_exit ? "intercepted" : "not intercepted");
+	report_sleep_states(&hv->acpi);
 }

@@ -35,4 +35,21 @@ typedef bool guest_phys_read(void *ctx, uint64_t gpa, void *buf, size_t len);
 bool guest_linear_to_phys(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t linear,
 			  guest_phys_read *read, void *ctx, uint64_t *gpa);
 
+/* The same walk with what it found on the way, for callers that must
+ * reflect a page fault as the processor would (string I/O, string_io.c).
+ * `writable` and `user` are the AND of R/W and U/S over every level (SDM
+ * Vol. 3A §4.6.1); entry_gpa[] names the entries read (level 3 = PML4E
+ * first), so the caller can set their accessed and dirty flags. */
+struct guest_walk {
+	bool ok;             /* translated: gpa is valid */
+	bool present;        /* false: an entry on the way was not present */
+	bool supported;      /* false: a paging mode the walker does not know */
+	bool writable, user;
+	uint64_t gpa;
+	unsigned entries;    /* how many of entry_gpa[] were read */
+	uint64_t entry_gpa[4];
+};
+struct guest_walk guest_page_walk(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t linear,
+				  guest_phys_read *read, void *ctx);
+
 #endif

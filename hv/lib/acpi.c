@@ -44,8 +44,98 @@ static uint16_t gas_io_port(const uint8_t *gas)
 	return gas[0] == GAS_SPACE_IO && addr && addr <= 0xffff ? (uint16_t)addr : 0;
 }
 
+/* Integer data objects (ACPI 6.x §20.2.3): ZeroOp, OneOp, OnesOp and the
+ * Byte/Word/DWord/QWord prefixes; *used gets the bytes consumed. */
+static bool aml_integer(const uint8_t *p, const uint8_t *end, uint64_t *v, unsigned *used)
+{
+	static const unsigned prefix_bytes[] = { 1, 2, 4, 8 }; /* 0x0a..0x0c, 0x0e */
+	if (p >= end)
+		return false;
+	if (*p == 0x00 || *p == 0x01 || *p == 0xff) {
+		*v = *p == 0xff ? ~0ull : *p;
+		*used = 1;
+		return true;
+	}
+	if (*p < 0x0a || *p > 0x0e || *p == 0x0d)
+		return false;
+	unsigned n = prefix_bytes[*p == 0x0e ? 3 : *p - 0x0a];
+	if (end - p < (long)(1 + n))
+		return false;
+	*v = 0;
+	for (unsigned i = 0; i < n; i++)
+		*v |= (uint64_t)p[1 + i] << (8 * i);
+	*used = 1 + n;
+	return true;
+}
+
+bool acpi_aml_sleep_type(const uint8_t *aml, uint32_t len, unsigned state, uint8_t *slp_typ_a, uint8_t *slp_typ_b)
+{
+	const uint8_t *end = aml + len;
+	const uint8_t name[4] = { '_', 'S', (uint8_t)('0' + state), '_' };
+	for (const uint8_t *p = aml; p + 4 <= end; p++) {
+		if (p[0] != name[0] || p[1] != name[1] || p[2] != name[2] || p[3] != name[3])
+			continue;
+		/* NameOp before the name, rooted ('\') or not. */
+		bool named = (p > aml && p[-1] == 0x08) || (p > aml + 1 && p[-1] == '\\' && p[-2] == 0x08);
+		const uint8_t *q = p + 4;
+		if (!named || q >= end || *q != 0x12)
+			continue;
+		q++; /* PackageOp; PkgLength: bits 7:6 of its lead byte count the bytes that follow */
+		if (q >= end)
+			return false;
+		q += 1 + (*q >> 6);
+		if (q >= end || *q == 0)
+			return false;
+		unsigned elements = *q++, used;
+		uint64_t a, b;
+		if (!aml_integer(q, end, &a, &used))
+			return false;
+		b = a;
+		if (elements >= 2 && !aml_integer(q + used, end, &b, &used))
+			return false;
+		*slp_typ_a = (uint8_t)(a & 7);
+		*slp_typ_b = (uint8_t)(b & 7);
+		return true;
+	}
+	return false;
+}
+
+int acpi_sleep_state(const struct acpi_power *p, bool pm1b, unsigned slp_typ)
+{
+	/* Deepest first: firmware that gives two states one value (rare)
+	 * gets the safer reading, a power-off. */
+	for (int s = 5; s >= 1; s--)
+		if ((p->sleep_known >> s) & 1 && (pm1b ? p->slp_typ_b[s] : p->slp_typ_a[s]) == slp_typ)
+			return s;
+	return -1;
+}
+
+const char *acpi_sleep_state_name(int state)
+{
+	static const char *const names[] = { "S0 (working)", "S1 (standby)", "S2 (standby, CPU off)",
+					     "S3 (suspend to RAM)", "S4 (hibernation)", "S5 (soft-off)" };
+	return state >= 0 && state <= 5 ? names[state] : "an unknown sleep state";
+}
+
+static void read_sleep_types(const uint8_t *f, uint32_t len, acpi_map_fn *map, void *ctx, struct acpi_power *out)
+{
+	uint64_t dsdt_phys = len >= 148 && le64(f + 140) ? le64(f + 140) : len >= 44 ? le32(f + 40) : 0;
+	const uint8_t *dsdt = dsdt_phys ? map_table(dsdt_phys, map, ctx) : NULL;
+	if (!dsdt || !sig_is(dsdt, "DSDT"))
+		return;
+	for (unsigned s = 1; s <= 5; s++)
+		if (acpi_aml_sleep_type(dsdt + 36, le32(dsdt + 4) - 36, s, &out->slp_typ_a[s], &out->slp_typ_b[s]))
+			out->sleep_known |= (uint8_t)(1u << s);
+}
+
 static void read_fadt(const uint8_t *f, uint32_t len, struct acpi_power *out)
 {
+	out->pm1a_status = len >= 60 ? (uint16_t)le32(f + 56) : 0;
+	out->pm1b_status = len >= 64 ? (uint16_t)le32(f + 60) : 0;
+	if (len >= 160 && gas_io_port(f + 148))
+		out->pm1a_status = gas_io_port(f + 148);
+	if (len >= 172 && gas_io_port(f + 160))
+		out->pm1b_status = gas_io_port(f + 160);
 	out->pm1a_control = len >= 68 ? (uint16_t)le32(f + 64) : 0;
 	out->pm1b_control = len >= 72 ? (uint16_t)le32(f + 68) : 0;
 	/* ACPI 2.0+: the extended blocks win when present (§5.2.9). */
@@ -94,6 +184,7 @@ const char *acpi_find_power(uint64_t rsdp_phys, acpi_map_fn *map, void *ctx, str
 		const uint8_t *t = map_table(phys, map, ctx);
 		if (t && sig_is(t, "FACP")) {
 			read_fadt(t, le32(t + 4), out);
+			read_sleep_types(t, le32(t + 4), map, ctx, out);
 			return NULL;
 		}
 	}

@@ -16,6 +16,12 @@ struct acpi_power {
 	uint16_t reset_port;
 	uint8_t reset_value;
 	uint64_t reset_mmio;                  /* RESET_REG in memory space (not intercepted) */
+	/* PM1 event blocks: their status register holds WAK_STS (bit 15). */
+	uint16_t pm1a_status, pm1b_status;    /* I/O ports, 0 = none */
+	/* The DSDT's \_S1_..\_S5_ packages: the SLP_TYP values an OS writes
+	 * to PM1a and PM1b control to enter each sleep state (ACPI 6.x §7.4.2). */
+	uint8_t sleep_known;                  /* bit n: \_Sn_ found */
+	uint8_t slp_typ_a[6], slp_typ_b[6];
 };
 
 /* Returns a pointer to `len` bytes at physical address `phys`, or NULL. */
@@ -28,5 +34,19 @@ const char *acpi_find_power(uint64_t rsdp_phys, acpi_map_fn *map, void *ctx, str
 /* PM1 control: SLP_EN is bit 13 of the 16-bit register (bit 5 of its high
  * byte); SLP_TYP bits 12:10. `offset` is the byte offset of the write. */
 bool acpi_pm1_write_sleeps(unsigned offset, unsigned size, uint32_t value, unsigned *slp_typ);
+
+/* The \_Sn_ package (n = 0..5) in an AML byte stream (a DSDT body):
+ * Name(_Sn_, Package(){SLP_TYPa, SLP_TYPb, ...}) encoded as NameOp 0x08,
+ * the name (optionally rooted, '\'), PackageOp 0x12, PkgLength,
+ * NumElements, then integers (ZeroOp, OneOp, BytePrefix, WordPrefix, ...;
+ * ACPI 6.x §20.2.3, §20.2.4, §20.2.5.4). False when absent or malformed. */
+bool acpi_aml_sleep_type(const uint8_t *aml, uint32_t len, unsigned state, uint8_t *slp_typ_a, uint8_t *slp_typ_b);
+
+/* The sleep state (1..5) whose SLP_TYP value this is on PM1a (or PM1b),
+ * -1 when the DSDT names none. */
+int acpi_sleep_state(const struct acpi_power *p, bool pm1b, unsigned slp_typ);
+
+/* Plain words for a sleep state: "S3 (suspend to RAM)". */
+const char *acpi_sleep_state_name(int state);
 
 #endif

@@ -71,6 +71,13 @@ static const char *apply(struct hv_config *cfg, const char *key, size_t klen, co
 		return parse_bool(val, vlen, &cfg->hypervisor) ? NULL : "expected on or off";
 	if (str_eq(key, klen, "ipi_relay"))
 		return parse_bool(val, vlen, &cfg->ipi_relay) ? NULL : "expected on or off";
+	if (str_eq(key, klen, "emulator_ports")) {
+		static const char *const modes[] = { "auto", "on", "off" };
+		for (unsigned m = 0; m < 3; m++)
+			if (str_eq(val, vlen, modes[m]))
+				return cfg->emulator_ports = (uint8_t)m, NULL;
+		return "expected auto, on or off";
+	}
 	if (str_eq(key, klen, "screen"))
 		return parse_bool(val, vlen, &cfg->screen) ? NULL : "expected on or off";
 	if (str_eq(key, klen, "serial")) {
@@ -132,6 +139,7 @@ void config_defaults(struct hv_config *cfg)
 	cfg->on_triple_fault_reset = true;
 	cfg->stats_interval_ms = 0;
 	cfg->ipi_relay = false;
+	cfg->emulator_ports = EMULATOR_PORTS_AUTO;
 }
 
 static void add_error(struct config_result *res, unsigned line, const char *problem)

@@ -29,7 +29,14 @@ struct hv_config {
 	bool on_triple_fault_reset;   /* on_triple_fault = reset|halt */
 	uint32_t stats_interval_ms;   /* stats_interval_ms = N: print statistics every N ms of guest time (0 = off) */
 	bool ipi_relay;               /* ipi_relay = on|off: INIT/SIPI between virtualized CPUs relayed in software */
+	uint8_t emulator_ports;       /* emulator_ports = auto|on|off (enum config_emulator_ports) */
 };
+
+/* Whether writes to the emulators' end-of-run ports (Bochs 0x8900, QEMU
+ * isa-debug-exit 0xf4) are the machine ending: auto = only where that
+ * emulator is detected (io_policy.h), on = always, off = never (a real
+ * machine, where those ports may belong to something else). */
+enum config_emulator_ports { EMULATOR_PORTS_AUTO = 0, EMULATOR_PORTS_ON, EMULATOR_PORTS_OFF };
 
 struct config_error {
 	unsigned line;

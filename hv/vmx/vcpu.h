@@ -6,6 +6,7 @@
 #define HV_VCPU_H
 
 #include "../ept/ept.h"
+#include "../exits/io_policy.h"
 #include "../exits/stats.h"
 #include "../lib/acpi.h"
 #include "../lib/config.h"
@@ -112,6 +113,7 @@ struct hv {
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;
 	struct acpi_power acpi;           /* power-off and reset registers we intercept */
+	struct io_policy io_policy;       /* emulator ports intercepted, a refused sleep (io.c) */
 	uint64_t apic_relay_page;         /* local APIC page, read-only in EPT (ipi_relay = on), else 0 */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];

@@ -7,6 +7,7 @@
 #include "../apic/apic.h"
 #include "../ept/ept.h"
 #include "../ept/mtrr.h"
+#include "../exits/io.h"
 #include "../lib/fmt.h"
 #include "../lib/log.h"
 #include "host.h"
@@ -230,6 +231,7 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	report_cpuid_filter(&hv->cpuid);
 	hv->tsc_hz = platform_tsc_hz();
 	find_acpi_power(&hv->acpi);
+	io_start_up(hv);
 	if (config->stats_interval_ms && caps->preemption_timer) {
 		/* The preemption timer counts down at TSC >> VMX_MISC[4:0]
 		 * (SDM Vol. 3C §26.5.1), only while the guest runs. */

@@ -93,7 +93,8 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
 	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
 	msr_bitmap_build(v->msr_bitmap);
-	io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi);
+	io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
+			hv->io_policy.qemu_debug_exit);
 
 	enum hv_status st = HV_ERR_VMX;
 	enum vmx_result r = vmxon(v->vmxon_phys);

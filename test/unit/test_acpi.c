@@ -84,8 +84,71 @@ static void build(int revision, bool extended, int reset_space)
 		fix_checksum(rsdp, 36, 32);
 }
 
+/* AML as compilers emit it (iasl): QEMU's plain names, an Intel PCH
+ * board's rooted and conditional ones (SLP_TYP 5/6/7), a byte-prefixed
+ * two-element package, and a "_S3_" that is not a Name. */
+static const uint8_t aml_qemu[] = {
+	0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00, /* Name(_S3, Package(4){One, One, 0, 0}) */
+	0x08, '_', 'S', '4', '_', 0x12, 0x08, 0x04, 0x0a, 0x02, 0x0a, 0x02, 0x00, 0x00,
+	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+};
+static const uint8_t aml_pch[] = {
+	0x70, '_', 'S', '3', '_', 0x60,                               /* Store(_S3_, Local0): not a Name */
+	0xa0, 0x12, 'S', 'S', '3', '_',                               /* If (SS3) { */
+	0x08, '_', 'S', '3', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x00, 0x00, 0x00, /* Name(_S3, {5, 0, 0, 0}) } */
+	0x08, '\\', '_', 'S', '4', '_', 0x12, 0x08, 0x04, 0x0a, 0x06, 0x00, 0x00, 0x00,
+	0x08, '\\', '_', 'S', '5', '_', 0x12, 0x40, 0x0a, 0x02, 0x0b, 0x07, 0x00, 0x0a, 0x07, /* 2-byte PkgLength, WordPrefix */
+};
+
+static void test_sleep_types(void)
+{
+	uint8_t a = 99, b = 99;
+	CHECK(acpi_aml_sleep_type(aml_qemu, sizeof(aml_qemu), 3, &a, &b) && a == 1 && b == 1);
+	CHECK(acpi_aml_sleep_type(aml_qemu, sizeof(aml_qemu), 4, &a, &b) && a == 2 && b == 2);
+	CHECK(acpi_aml_sleep_type(aml_qemu, sizeof(aml_qemu), 5, &a, &b) && a == 0 && b == 0);
+	CHECK(!acpi_aml_sleep_type(aml_qemu, sizeof(aml_qemu), 1, &a, &b));
+	CHECK(acpi_aml_sleep_type(aml_pch, sizeof(aml_pch), 3, &a, &b) && a == 5 && b == 0);
+	CHECK(acpi_aml_sleep_type(aml_pch, sizeof(aml_pch), 4, &a, &b) && a == 6 && b == 0);
+	CHECK(acpi_aml_sleep_type(aml_pch, sizeof(aml_pch), 5, &a, &b) && a == 7 && b == 7);
+	/* Truncated: the package runs past the end. */
+	CHECK(!acpi_aml_sleep_type(aml_qemu, 9, 3, &a, &b));
+
+	struct acpi_power p = { .sleep_known = (1u << 3) | (1u << 5) };
+	p.slp_typ_a[3] = 5, p.slp_typ_b[3] = 1, p.slp_typ_a[5] = 7, p.slp_typ_b[5] = 7;
+	CHECK(acpi_sleep_state(&p, false, 5) == 3);
+	CHECK(acpi_sleep_state(&p, true, 1) == 3);
+	CHECK(acpi_sleep_state(&p, false, 7) == 5);
+	CHECK(acpi_sleep_state(&p, false, 1) == -1);
+	CHECK(acpi_sleep_state(&p, false, 6) == -1); /* \_S4 unknown */
+	CHECK_STR(acpi_sleep_state_name(3), "S3 (suspend to RAM)");
+}
+
+/* The FADT's DSDT and PM1 status blocks, read with the power registers. */
+static void test_fadt_dsdt(void)
+{
+	build(2, true, 1);
+	uint8_t *fadt = mem + 0x800, *dsdt = mem + 0x1000;
+	header(dsdt, "DSDT", 36 + sizeof(aml_pch));
+	memcpy(dsdt + 36, aml_pch, sizeof(aml_pch));
+	fix_checksum(dsdt, 36 + sizeof(aml_pch), 9);
+	put32(fadt + 40, BASE + 0x1000);
+	put32(fadt + 56, 0x600); /* PM1a_EVT_BLK */
+	fix_checksum(fadt, 276, 9);
+	struct acpi_power p;
+	CHECK(acpi_find_power(BASE, map, NULL, &p) == NULL);
+	CHECK_EQ_U64(p.pm1a_status, 0x600);
+	CHECK_EQ_U64(p.sleep_known, (1u << 3) | (1u << 4) | (1u << 5));
+	CHECK(acpi_sleep_state(&p, false, 5) == 3 && acpi_sleep_state(&p, false, 7) == 5);
+	/* X_DSDT wins over DSDT; a corrupt DSDT gives no states, power still found. */
+	put64(fadt + 140, BASE + 0x2000);
+	fix_checksum(fadt, 276, 9);
+	CHECK(acpi_find_power(BASE, map, NULL, &p) == NULL && p.sleep_known == 0 && p.pm1a_control == 0x604);
+}
+
 int main(void)
 {
+	test_sleep_types();
+	test_fadt_dsdt();
 	struct acpi_power p;
 	/* ACPI 1.0: RSDT, PM1a only, no reset register. */
 	build(0, false, 1);

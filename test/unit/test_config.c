@@ -50,6 +50,17 @@ int main(void)
 	CHECK(c.ipi_relay);
 	CHECK_EQ_U64(parse(&c, &r, "ipi_relay = maybe\n"), 1);
 	CHECK_STR(r.errors[0].message, "expected on or off");
+	/* emulator_ports: auto by default, on/off, anything else refused. */
+	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_AUTO);
+	CHECK_EQ_U64(parse(&c, &r, "emulator_ports = off\n"), 0);
+	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_OFF);
+	CHECK_EQ_U64(parse(&c, &r, "emulator_ports=on\n"), 0);
+	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_ON);
+	CHECK_EQ_U64(parse(&c, &r, "emulator_ports = auto\n"), 0);
+	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_AUTO);
+	CHECK_EQ_U64(parse(&c, &r, "emulator_ports = bochs\n"), 1);
+	CHECK_STR(r.errors[0].message, "expected auto, on or off");
+	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_AUTO);
 	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x100000000\non_triple_fault = explode\n"), 2);
 	CHECK_STR(r.errors[1].message, "expected reset or halt");
 	CHECK_EQ_U64(c.exception_bitmap, 0);
