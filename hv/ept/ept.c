@@ -218,6 +218,54 @@ int ept_map_region(struct ept *ept, const struct mtrr_snapshot *m, uint64_t gpa,
 	return 1;
 }
 
+/* ---- memory types after an MTRR write ---- */
+
+static int split_large(struct ept *ept, uint64_t *slot, int level);
+
+static int refresh_table(struct ept *ept, const struct mtrr_snapshot *m, uint64_t *table, int level, uint64_t base)
+{
+	int changed = 0, failed = 0;
+	uint64_t size = level_size(level);
+	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+		uint64_t e = table[i], a = base + (uint64_t)i * size;
+		bool leaf = level == 1 || (level < EPT_LEVELS && (e & EPTE_LARGE));
+		if (e == 0 && level > 1)
+			continue; /* nothing mapped here (a PT entry of 0 is GPA 0, see above) */
+		if (!leaf) {
+			int r = refresh_table(ept, m, table_of(ept, e), level - 1, a);
+			failed |= r < 0;
+			changed += r < 0 ? 0 : r;
+			continue;
+		}
+		uint8_t type = MEM_UC;
+		if (level > 1 && !mtrr_range_type(m, a, size, &type)) {
+			if (split_large(ept, &table[i], level) == 0) {
+				int r = refresh_table(ept, m, table_of(ept, table[i]), level - 1, a);
+				failed |= r < 0;
+				changed += r < 0 ? 1 : r;
+				continue;
+			}
+			failed = 1; /* out of memory: UC for the whole page */
+			type = MEM_UC;
+		} else if (level == 1) {
+			type = mtrr_type(m, a);
+		}
+		uint64_t n = (e & ~EPTE_MEMTYPE) | ((uint64_t)type << EPTE_MEMTYPE_SHIFT);
+		if (n != e) {
+			set_entry(&table[i], n);
+			changed++;
+		}
+	}
+	return failed ? -1 : changed;
+}
+
+int ept_refresh_types(struct ept *ept, const struct mtrr_snapshot *m)
+{
+	if (ept == NULL || ept->pml4 == NULL || m == NULL)
+		return -1;
+	return refresh_table(ept, m, ept->pml4, EPT_LEVELS, 0);
+}
+
 /* ---- changing permissions ---- */
 
 /* Replaces the large page in *slot (level 3 or 2) with a table of 512

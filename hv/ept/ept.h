@@ -56,6 +56,14 @@ int ept_build_identity(struct ept *ept, const struct ept_ops *ops, const struct 
  * §29.4.3.1). Not thread-safe: the caller serializes. */
 int ept_map_region(struct ept *ept, const struct mtrr_snapshot *m, uint64_t gpa, bool use_1gb);
 
+/* After the MTRRs changed (a guest's WRMSR): gives every leaf the memory
+ * type m now gives its range, splitting a large page whose range is no
+ * longer of one type (permissions kept). Large pages are not merged back.
+ * Returns the number of leaves whose type changed, or -1 when a split ran
+ * out of memory (that page then gets UC, which is never wrong for
+ * correctness, only slow). The caller does INVEPT on every processor. */
+int ept_refresh_types(struct ept *ept, const struct mtrr_snapshot *m);
+
 /* Sets the permissions of [base, base+size) (both 4 KB aligned, size > 0),
  * splitting large pages (keeping their memory type) only where needed.
  * perms 0 = no access (used to hide the hypervisor's own memory from the

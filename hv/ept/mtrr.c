@@ -337,3 +337,72 @@ uint8_t mtrr_type(const struct mtrr_snapshot *m, uint64_t addr)
 	(void)mtrr_range_type(m, addr, 1, &t); /* one byte always has one type */
 	return t;
 }
+
+/* ---- writes ---- */
+
+#define MSR_MTRR_PHYSBASE0 0x200u
+#define MSR_MTRR_DEF_TYPE 0x2ffu
+
+static const uint32_t fixed_msr[11] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f };
+
+static unsigned var_count(const struct mtrr_snapshot *m)
+{
+	unsigned n = (unsigned)(m->mtrrcap & 0xff);
+	return n < MTRR_MAX_VAR ? n : MTRR_MAX_VAR;
+}
+
+static int fixed_index(uint32_t msr)
+{
+	for (int i = 0; i < 11; i++)
+		if (fixed_msr[i] == msr)
+			return i;
+	return -1;
+}
+
+bool mtrr_is_msr(const struct mtrr_snapshot *m, uint32_t msr)
+{
+	return msr == MSR_MTRR_DEF_TYPE || fixed_index(msr) >= 0 ||
+	       (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * var_count(m));
+}
+
+/* A type WRMSR accepts: UC, WT, WP, WB, and WC when MTRRCAP bit 10 says so. */
+static bool type_ok(const struct mtrr_snapshot *m, uint64_t t)
+{
+	return t == MEM_UC || t == MEM_WT || t == MEM_WP || t == MEM_WB || (t == MEM_WC && (m->mtrrcap & (1u << 10)));
+}
+
+bool mtrr_write(struct mtrr_snapshot *m, uint32_t msr, uint64_t value)
+{
+	unsigned maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
+	uint64_t phys_mask = maxphyaddr >= 64 ? ~0ull : (1ull << maxphyaddr) - 1;
+	if (msr == MSR_MTRR_DEF_TYPE) {
+		/* Type in 7:0, FE bit 10, E bit 11; the rest reserved. */
+		if ((value & ~0xcffull) || !type_ok(m, value & 0xff))
+			return false;
+		m->def_type = value;
+		return true;
+	}
+	int f = fixed_index(msr);
+	if (f >= 0) {
+		if (!(m->mtrrcap & (1u << 8)))
+			return false;
+		for (unsigned b = 0; b < 8; b++)
+			if (!type_ok(m, (value >> (8 * b)) & 0xff))
+				return false;
+		m->fixed[f] = value;
+		return true;
+	}
+	if (msr < MSR_MTRR_PHYSBASE0 || msr >= MSR_MTRR_PHYSBASE0 + 2 * var_count(m))
+		return false;
+	unsigned n = (msr - MSR_MTRR_PHYSBASE0) / 2;
+	if ((msr & 1) == 0) { /* PHYSBASE: type 7:0, base 12..MAXPHYADDR-1 */
+		if ((value & ~((phys_mask & ~0xfffull) | 0xffull)) || !type_ok(m, value & 0xff))
+			return false;
+		m->var_base[n] = value;
+	} else {              /* PHYSMASK: V bit 11, mask 12..MAXPHYADDR-1 */
+		if (value & ~((phys_mask & ~0xfffull) | 0x800ull))
+			return false;
+		m->var_mask[n] = value;
+	}
+	return true;
+}

@@ -40,4 +40,15 @@ bool mtrr_range_type(const struct mtrr_snapshot *m, uint64_t base, uint64_t size
 /* Memory type of the byte at addr (always defined: one address has one type). */
 uint8_t mtrr_type(const struct mtrr_snapshot *m, uint64_t addr);
 
+/* Is msr one of the MTRR MSRs a WRMSR changes (IA32_MTRR_DEF_TYPE, the 11
+ * fixed-range MSRs, PHYSBASEn/PHYSMASKn for n < VCNT; not IA32_MTRRCAP,
+ * which is read-only)? */
+bool mtrr_is_msr(const struct mtrr_snapshot *m, uint32_t msr);
+
+/* A guest's WRMSR to an MTRR MSR, as the processor would take it: false
+ * when it raises #GP (SDM Vol. 3A §12.11.2: a reserved bit set, an
+ * undefined memory type, a fixed range or WC when MTRRCAP lacks it), else
+ * the snapshot holds the new value. */
+bool mtrr_write(struct mtrr_snapshot *m, uint32_t msr, uint64_t value);
+
 #endif

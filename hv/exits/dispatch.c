@@ -103,6 +103,12 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	case EXIT_STOP:
 		stop_guest(&ctx);
 	}
+	/* Another processor changed the EPT's memory types (MTRR write, msr.c):
+	 * drop what this one cached before it runs the guest again. */
+	if (v->ept_generation != v->hv->ept_generation) {
+		v->ept_generation = v->hv->ept_generation;
+		invept(INVEPT_ALL_CONTEXT, 0);
+	}
 	if (!events_idle(&ctx))
 		deliver_pending_events(&ctx);
 	if (!ctx.not_counted)

@@ -16,18 +16,16 @@
 
 #define EPT_VIOLATIONS_LOGGED 8
 
-/* One CPU at a time changes the tables; the others fault on the same
- * region, wait here, then find it mapped. */
-static volatile int ept_lock;
-
 static bool ept_map_on_demand(struct vcpu *v, uint64_t gpa)
 {
 	struct hv *hv = v->hv;
-	spin_lock(&ept_lock);
+	/* One CPU at a time changes the tables; the others fault on the
+	 * same region, wait here, then find it mapped. */
+	spin_lock(&hv->ept_lock);
 	unsigned before = hv->ept.tables;
 	int r = ept_map_region(&hv->ept, &hv->mtrrs, gpa, hv->caps.ept_1gb);
 	unsigned tables = hv->ept.tables;
-	spin_unlock(&ept_lock);
+	spin_unlock(&hv->ept_lock);
 	if (r > 0)
 		log_printf("EPT: 1 GB region at 0x%llx mapped on first access from CPU %u (%u more tables, %u in all)\n",
 			   (unsigned long long)(gpa & ~((1ull << 30) - 1)), v->index, tables - before, tables);

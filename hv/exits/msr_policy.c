@@ -19,6 +19,22 @@ enum msr_policy msr_policy(uint32_t index)
 	    (index >= MSR_IA32_RTIT_CTL && index <= MSR_IA32_RTIT_CR3_MATCH) ||
 	    (index >= MSR_IA32_RTIT_ADDR0_A && index <= MSR_IA32_RTIT_ADDR3_B))
 		return MSR_HIDDEN_FEATURE;
+	/* The MTRRs: with EPT the guest's accesses take their memory type from
+	 * the EPT, not from the MTRRs (SDM Vol. 3C §29.3.7.2), so the EPT must
+	 * follow every write. Variable pairs 0-15 (VCNT is at most 10 on the
+	 * processors we know), the fixed ranges, the default type. */
+	if ((index >= MSR_IA32_MTRR_PHYSBASE0 && index < MSR_IA32_MTRR_PHYSBASE0 + 32) ||
+	    index == MSR_IA32_MTRR_FIX64K_00000 || index == MSR_IA32_MTRR_FIX16K_80000 ||
+	    index == MSR_IA32_MTRR_FIX16K_A0000 || (index >= MSR_IA32_MTRR_FIX4K_C0000 && index <= 0x26f) ||
+	    index == MSR_IA32_MTRR_DEF_TYPE)
+		return MSR_MTRR;
+	/* A microcode update from the guest would change the processor under
+	 * the hypervisor's capability snapshot, on one core of many, from a
+	 * guest-linear address: accepted and ignored (the guest sees its
+	 * revision, IA32_BIOS_SIGN_ID, unchanged). Load microcode through the
+	 * firmware or before the hypervisor. */
+	if (index == MSR_IA32_BIOS_UPDT_TRIG)
+		return MSR_MICROCODE_UPDATE;
 	if (index <= 0x1fff || (index >= 0xc0000000u && index <= 0xc0001fffu))
 		return MSR_PASS_THROUGH;
 	return MSR_OUTSIDE_BITMAP;
@@ -33,11 +49,12 @@ void msr_bitmap_build(uint8_t bitmap[4096])
 	for (uint32_t low = 0; low <= 0x1fff; low++) {
 		uint32_t msrs[2] = { low, 0xc0000000u + low };
 		for (unsigned h = 0; h < 2; h++) {
-			if (msr_policy(msrs[h]) == MSR_PASS_THROUGH)
-				continue;
+			enum msr_policy p = msr_policy(msrs[h]);
 			unsigned byte = h * 1024 + low / 8, bit = low % 8;
-			bitmap[byte] |= (uint8_t)(1u << bit);        /* read */
-			bitmap[byte + 2048] |= (uint8_t)(1u << bit); /* write */
+			if (msr_policy_read_exits(p))
+				bitmap[byte] |= (uint8_t)(1u << bit);
+			if (msr_policy_write_exits(p))
+				bitmap[byte + 2048] |= (uint8_t)(1u << bit);
 		}
 	}
 }

@@ -80,6 +80,9 @@ struct vcpu {
 	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
+	uint64_t ept_generation;            /* hv->ept_generation when this CPU last did INVEPT */
+	unsigned mtrr_writes;
+	bool microcode_update_reported;
 	bool stopped;
 	bool virtualized; /* runs as our guest: its statistics are printed */
 	bool wait_for_sipi; /* an INIT put it in wait-for-SIPI (init_sipi.c) */
@@ -106,6 +109,8 @@ struct hv {
 	unsigned maxphyaddr;
 	struct ept ept;
 	struct mtrr_snapshot mtrrs;       /* memory types of the EPT (MTRR writes update it) */
+	volatile int ept_lock;            /* held while the EPT or mtrrs change */
+	volatile uint64_t ept_generation; /* bumped when cached EPT translations must go (msr.c) */
 	uint64_t eptp;
 	uint64_t tsc_hz;
 	uint32_t preemption_timer_reload; /* 0 = no periodic statistics */

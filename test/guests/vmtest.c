@@ -182,6 +182,63 @@ static void check_cr4_write(void)
 	vt_report("cr4-write-emulated", on == (cr4 | CR4_PCE) && off == (cr4 & ~CR4_PCE) && back == cr4, d);
 }
 
+/* MTRR writes (SDM Vol. 3A §12.11.7-8): a free variable pair makes a 2 MB
+ * buffer of ours UC, then is freed again, with the documented procedure
+ * (caches off and flushed around the change). Under a hypervisor the
+ * guest's memory types come from the EPT, which must follow: the
+ * hypervisor says so on its log (the boot test checks it), and the MTRRs
+ * read back as written. */
+#define MSR_MTRRCAP 0xfe
+#define MSR_MTRR_PHYSBASE0 0x200
+#define CR0_CD (1ull << 30)
+
+static void mtrr_change(uint32_t msr_base, uint64_t base, uint64_t mask)
+{
+	uint64_t cr0 = read_cr0();
+	write_cr0(cr0 | CR0_CD);
+	__asm__ volatile("wbinvd" ::: "memory");
+	if (mask) { /* the range first, then valid; to free: invalid first */
+		wrmsr(msr_base, base);
+		wrmsr(msr_base + 1, mask);
+	} else {
+		wrmsr(msr_base + 1, 0);
+		wrmsr(msr_base, base);
+	}
+	__asm__ volatile("wbinvd" ::: "memory");
+	write_cr0(cr0);
+}
+
+static void check_mtrr_write(void)
+{
+	char d[160];
+	unsigned vcnt = (unsigned)(rdmsr(MSR_MTRRCAP) & 0xff), free_pair = vcnt;
+	for (unsigned i = 0; i < vcnt && free_pair == vcnt; i++)
+		if (!(rdmsr(MSR_MTRR_PHYSBASE0 + 2 * i + 1) & (1u << 11)))
+			free_pair = i;
+	EFI_PHYSICAL_ADDRESS buf = 0xffffffff;
+	if (free_pair == vcnt ||
+	    EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData, 1024, &buf))) {
+		fmt_format(d, sizeof(d), "no free variable MTRR (VCNT %u) or no 4 MB buffer", vcnt);
+		vt_report("mtrr-write", false, d);
+		return;
+	}
+	unsigned maxphyaddr = cpuid(0x80000000).eax >= 0x80000008 ? (cpuid(0x80000008).eax & 0xff) : 36;
+	uint64_t region = (buf + (2u << 20) - 1) & ~((2ull << 20) - 1);
+	uint64_t base = region | 0 /* UC */, mask = (((1ull << maxphyaddr) - 1) & ~((2ull << 20) - 1)) | (1u << 11);
+	uint32_t msr = MSR_MTRR_PHYSBASE0 + 2 * free_pair;
+	uint64_t f = irq_save();
+	log_raw("vmtest: MTRR pair %u: 0x%lx-0x%lx UC, then free again\n", free_pair, region, region + (2u << 20));
+	mtrr_change(msr, base, mask);
+	uint64_t rb = rdmsr(msr), rm = rdmsr(msr + 1);
+	mtrr_change(msr, 0, 0);
+	uint64_t cb = rdmsr(msr), cm = rdmsr(msr + 1);
+	irq_restore(f);
+	uefi_call_wrapper(BS->FreePages, 2, buf, 1024);
+	fmt_format(d, sizeof(d), "pair %u read back 0x%lx/0x%lx (wrote 0x%lx/0x%lx), then 0x%lx/0x%lx", free_pair, rb,
+		   rm, base, mask, cb, cm);
+	vt_report("mtrr-write", rb == base && rm == mask && cb == 0 && cm == 0, d);
+}
+
 static void env_check(const char *name, void (*fn)(struct vt_result *))
 {
 	struct vt_result r;
@@ -273,6 +330,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	check_cr4_vmxe_hidden();
 	check_cr0_ne();
 	check_cr4_write();
+	current_check = "mtrr";
+	check_mtrr_write();
 
 	/* Exceptions, ring 3 and the VMX/MSR faults, in our own environment. */
 	char why[120];

@@ -487,9 +487,69 @@ static void test_map_region(void)
 	pool_free(&p);
 }
 
+/* A guest's MTRR writes: every leaf follows the new types, large pages
+ * split where a range stops being uniform. */
+static void test_refresh_types(void)
+{
+	struct pool p = { 0 };
+	struct ept_ops ops = ops_for(&p);
+	struct ept ept;
+	struct mtrr_snapshot m = ovmf_like();
+	CHECK_EQ_U64(ept_build_identity(&ept, &ops, &m, GB(8), true), 0);
+	CHECK_EQ_U64(ept_set_permissions(&ept, MB(300), MB(4), 0), 0); /* a hidden range keeps its state */
+	set_var(&m, 1, MB(256), MB(2), MEM_UC);
+	set_var(&m, 2, GB(5) + KB(4), KB(4), MEM_WC);
+	CHECK(ept_refresh_types(&ept, &m) > 0);
+	CHECK_MAP(&ept, MB(256), EPT_RWX, MEM_UC, MB(2));
+	CHECK_MAP(&ept, MB(258), EPT_RWX, MEM_WB, MB(2));
+	CHECK_MAP(&ept, GB(5) + KB(4), EPT_RWX, MEM_WC, KB(4));
+	CHECK_MAP(&ept, GB(5), EPT_RWX, MEM_WB, KB(4));
+	CHECK_MAP(&ept, GB(5) + MB(2), EPT_RWX, MEM_WB, MB(2));
+	CHECK_MAP(&ept, GB(6), EPT_RWX, MEM_WB, GB(1));
+	CHECK(!ept_translate(&ept, MB(301), NULL, NULL, NULL, NULL));
+	/* Nothing changed: nothing to do. */
+	CHECK_EQ_U64(ept_refresh_types(&ept, &m), 0);
+	/* MTRRs off (IA32_MTRR_DEF_TYPE.E = 0): everything UC; back on: WB. */
+	uint64_t def = m.def_type;
+	m.def_type &= ~DEF_E;
+	CHECK(ept_refresh_types(&ept, &m) > 0);
+	CHECK_MAP(&ept, GB(6), EPT_RWX, MEM_UC, GB(1));
+	CHECK_MAP(&ept, MB(258), EPT_RWX, MEM_UC, MB(2));
+	m.def_type = def;
+	CHECK(ept_refresh_types(&ept, &m) > 0);
+	CHECK_MAP(&ept, GB(6), EPT_RWX, MEM_WB, GB(1));
+	/* Every 4 KB page of the first 8 GB has its MTRR type. */
+	unsigned wrong = 0;
+	for (uint64_t a = 0; a < GB(8); a += KB(4)) {
+		uint8_t t = 0xff;
+		if (ept_translate(&ept, a, NULL, NULL, &t, NULL) && t != mtrr_type(&m, a))
+			wrong++;
+	}
+	CHECK_EQ_U64(wrong, 0);
+	unsigned hidden_type = 0xff;
+	/* The hidden range's leaves keep permissions 0 but follow the type. */
+	uint64_t *pd = (uint64_t *)(uintptr_t)(ept.pml4[0] & E_ADDR);
+	pd = (uint64_t *)(uintptr_t)(pd[0] & E_ADDR);
+	hidden_type = (unsigned)((pd[150] >> 3) & 7); /* MB 300 */
+	CHECK_EQ_U64(hidden_type, MEM_WB);
+	CHECK_EQ_U64(pd[150] & 7, 0);
+	check_tables(&ept);
+	/* Out of memory for a split: that page becomes UC, never wrong. */
+	set_var(&m, 3, GB(7) + KB(8), KB(4), MEM_WT);
+	p.limit = p.count;
+	CHECK_EQ_U64(ept_refresh_types(&ept, &m), -1);
+	CHECK_MAP(&ept, GB(7), EPT_RWX, MEM_UC, GB(1));
+	p.limit = 0;
+	CHECK(ept_refresh_types(&ept, &m) > 0);
+	CHECK_MAP(&ept, GB(7) + KB(8), EPT_RWX, MEM_WT, KB(4));
+	check_tables(&ept);
+	pool_free(&p);
+}
+
 int main(void)
 {
 	test_map_region();
+	test_refresh_types();
 	test_uniform();
 	test_typical_pc_map();
 	test_split_where_types_differ();

@@ -364,8 +364,43 @@ static void test_large_ranges_fast(void)
 	CHECK(s < 2.0);
 }
 
+/* WRMSR to the MTRRs as the processor takes it (SDM Vol. 3A §12.11.2). */
+static void test_write(void)
+{
+	struct mtrr_snapshot m = typical_pc(); /* MAXPHYADDR 39, 10 variable pairs, WC, FIX */
+	CHECK(mtrr_is_msr(&m, 0x2ff) && mtrr_is_msr(&m, 0x250) && mtrr_is_msr(&m, 0x26f));
+	CHECK(mtrr_is_msr(&m, 0x200) && mtrr_is_msr(&m, 0x213) && !mtrr_is_msr(&m, 0x214));
+	CHECK(!mtrr_is_msr(&m, 0xfe) && !mtrr_is_msr(&m, 0x277) && !mtrr_is_msr(&m, 0x251));
+	/* Variable pair 2: 256 MB UC at 1 GB. */
+	CHECK(mtrr_write(&m, 0x204, GB(1) | MEM_UC));
+	CHECK(mtrr_write(&m, 0x205, (((1ull << 39) - 1) & ~(MB(256) - 1)) | (1ull << 11)));
+	CHECK_EQ_U64(mtrr_type(&m, GB(1) + MB(1)), MEM_UC);
+	CHECK_EQ_U64(mtrr_type(&m, GB(1) + MB(256)), MEM_WB);
+	/* #GP: reserved bits, undefined types, beyond MAXPHYADDR; nothing kept. */
+	uint64_t before = m.var_base[2];
+	CHECK(!mtrr_write(&m, 0x204, GB(1) | 2));                /* type 2 */
+	CHECK(!mtrr_write(&m, 0x204, GB(1) | MEM_UC | 0x100));   /* bit 8 reserved */
+	CHECK(!mtrr_write(&m, 0x204, (1ull << 39) | MEM_UC));    /* at MAXPHYADDR */
+	CHECK(!mtrr_write(&m, 0x205, 0x400));                    /* bit 10 reserved in PHYSMASK */
+	CHECK_EQ_U64(m.var_base[2], before);
+	CHECK(!mtrr_write(&m, 0x2ff, DEF_E | 7));                /* type 7 */
+	CHECK(!mtrr_write(&m, 0x2ff, DEF_E | MEM_WB | 0x100));   /* bit 8 reserved */
+	CHECK(mtrr_write(&m, 0x2ff, DEF_FE | MEM_WB));           /* MTRRs off */
+	CHECK_EQ_U64(mtrr_type(&m, GB(1) + MB(1)), MEM_UC);
+	CHECK(!mtrr_write(&m, 0x250, 0x0606060606060603ull));    /* one byte of type 3 */
+	CHECK(mtrr_write(&m, 0x250, fixed_all(MEM_WT)));
+	CHECK_EQ_U64(m.fixed[0], fixed_all(MEM_WT));
+	CHECK(!mtrr_write(&m, 0x214, 0));                        /* pair 10 of 10: none */
+	/* WC and fixed ranges only where MTRRCAP has them. */
+	m.mtrrcap &= ~(uint64_t)(CAP_WC | CAP_FIX);
+	CHECK(!mtrr_write(&m, 0x204, GB(1) | MEM_WC));
+	CHECK(!mtrr_write(&m, 0x250, fixed_all(MEM_WB)));
+	CHECK(mtrr_write(&m, 0x2ff, DEF_E | MEM_UC));
+}
+
 int main(void)
 {
+	test_write();
 	test_typical_pc();
 	test_ovmf_like();
 	test_default_type();

@@ -3,6 +3,7 @@
 #define HV_MSR_H
 
 #define MSR_IA32_FEATURE_CONTROL      0x03a
+#define MSR_IA32_BIOS_UPDT_TRIG       0x079
 #define MSR_IA32_MTRRCAP              0x0fe
 #define MSR_IA32_SMRR_PHYSBASE        0x1f2
 #define MSR_IA32_SMRR_PHYSMASK        0x1f3
