@@ -5,7 +5,7 @@ add_unit_test(test_io_policy ${PROJECT_SOURCE_DIR}/hv/exits/io_policy.c ${PROJEC
 
 # String I/O (label bochs): string_io.efi runs as the guest and does
 # INS/OUTS, with and without REP, to the UART and the PCI configuration
-# ports, downwards (DF=1), into read-only and absent pages and from the
+# ports, downwards (DF=1), through an FS override with 32-bit addresses, into read-only and absent pages and from the
 # hypervisor's hidden memory. Exactly two EPT violations: the guest's read
 # that finds that memory, and Bochs's probe of the INSB destination (Bochs
 # checks an INS destination before the I/O exit); the OUTSB from it never
@@ -21,6 +21,8 @@ add_boot_test(bochs_string_io bochs 300 --emulator bochs
   --expect "^PASS: rep-outsb-serial "
   --expect "^string_io: std. rep outsb, backwards in memory, forwards on the line$"
   --expect "^PASS: rep-outsb-df "
+  --expect "^string_io: fs-relative, 32-bit addressed rep outsb$"
+  --expect "^PASS: rep-outsb-fs-a32 "
   --expect "^PASS: pci-outsd-insd \\(inl 0x12378086, insd 0x12378086\\)$"
   --expect "^PASS: pci-rep-insd "
   --expect "^PASS: pci-rep-insd-256 "
