@@ -81,10 +81,19 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 		.reason = full_reason & 0xffff,
 		.sub_kind = STATS_NO_SUB,
 	};
-	if (full_reason & (1u << 31))
-		entry_failed(&ctx, full_reason);
-	exit_handler *handler = ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : NULL;
-	enum exit_action action = handler ? handler(&ctx) : handle_unexpected(&ctx);
+	enum exit_action action;
+	if (full_reason & (1u << 31)) {
+		/* A machine check during VM entry goes to the guest as #MC;
+		 * every other entry failure is our bug and stops this CPU. */
+		if (ctx.reason != EXIT_REASON_ENTRY_FAILURE_MACHINE_CHECK)
+			entry_failed(&ctx, full_reason);
+		log_printf("CPU %u: VM entry failed on a machine check (exit reason 41)\n", v->index);
+		v->host_mc_pending = 1;
+		action = EXIT_RESUME;
+	} else {
+		exit_handler *handler = ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : NULL;
+		action = handler ? handler(&ctx) : handle_unexpected(&ctx);
+	}
 	switch (action) {
 	case EXIT_SKIP_INSTRUCTION: {
 		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
@@ -109,6 +118,8 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 		v->ept_generation = v->hv->ept_generation;
 		invept(INVEPT_ALL_CONTEXT, 0);
 	}
+	if (v->host_mc_pending)
+		deliver_machine_check(&ctx);
 	if (!events_idle(&ctx))
 		deliver_pending_events(&ctx);
 	if (!ctx.not_counted)

@@ -43,6 +43,10 @@ void inject_exception(struct exit_ctx *ctx, uint8_t vector, bool has_error_code,
 void inject_ud(struct exit_ctx *ctx);
 void inject_gp0(struct exit_ctx *ctx);
 
+/* machine_check_deliver.c: a machine check the hypervisor saw, as #MC
+ * for the guest (vcpu->host_mc_pending). */
+void deliver_machine_check(struct exit_ctx *ctx);
+
 /* Register dump of the guest (VMCS and GPRs) on the hypervisor's log. */
 void dump_guest_state(struct exit_ctx *ctx);
 

@@ -1,6 +1,8 @@
 #include "host.h"
 
+#include "../exits/machine_check.h"
 #include "../lib/log.h"
+#include "vmx_ops.h"
 
 #include <hv/cpu.h>
 
@@ -66,16 +68,17 @@ void host_build_tables(struct vcpu *v, uint64_t stubs_base)
 	v->host_gdt[3] = (tss_limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ull << 40) |
 			 (((tss >> 24) & 0xff) << 56);
 	v->host_gdt[4] = tss >> 32;
-	v->host_tss.ist[0] = (uint64_t)(uintptr_t)(v->host_exception_stack + sizeof(v->host_exception_stack));
+	for (unsigned i = 0; i < 3; i++)
+		v->host_tss.ist[i] = (uint64_t)(uintptr_t)(v->host_ist_stacks[i] + sizeof(v->host_ist_stacks[i]));
 	v->host_tss.iomap_base = sizeof(v->host_tss);
 	for (unsigned vec = 0; vec < 32; vec++) {
 		uint64_t handler = stubs_base + 16 * vec;
 		struct idt_gate *g = &v->host_idt[vec];
 		g->offset_low = (uint16_t)handler;
 		g->selector = HOST_SELECTOR_CS;
-		/* #DF, NMI and #MC run on their own stack: the host stack may be
-		 * what failed. */
-		g->ist = (vec == 2 || vec == 8 || vec == 18) ? 1 : 0;
+		/* NMI, #DF and #MC each run on a stack of their own (IST1-3):
+		 * the host stack may be what failed. */
+		g->ist = vec == 2 ? 1 : vec == 8 ? 2 : vec == 18 ? 3 : 0;
 		g->type_attr = 0x8e; /* present, DPL0, 64-bit interrupt gate */
 		g->offset_mid = (uint16_t)(handler >> 16);
 		g->offset_high = (uint32_t)(handler >> 32);
@@ -90,9 +93,32 @@ static const char *const exception_names[32] = {
 	"#XM SIMD error", "#VE virtualization", "#CP control protection",
 };
 
-_Noreturn void host_exception(struct host_exception_frame *f);
-_Noreturn void host_exception(struct host_exception_frame *f)
+/* A machine check in VMX root operation (SDM Vol. 3B §16.10): when the
+ * processor says the interrupted code may go on (MCG_STATUS.RIPV, no bank
+ * with a corrupt context), remember it for the guest, whose OS owns error
+ * handling, and return: the exit path logs the banks and injects #MC
+ * (dispatch.c). Nothing here takes a lock: the #MC may have interrupted
+ * code that holds one. The banks and MCG_STATUS.MCIP stay for the guest's
+ * handler to read and clear. */
+static bool machine_check_in_root_mode(void)
 {
+	unsigned banks = (unsigned)(rdmsr(MSR_IA32_MCG_CAP) & 0xff);
+	uint64_t status[32];
+	if (banks > 32)
+		banks = 32;
+	for (unsigned i = 0; i < banks; i++)
+		status[i] = rdmsr(MSR_IA32_MC0_STATUS + 4 * i);
+	if (!machine_check_recoverable(rdmsr(MSR_IA32_MCG_STATUS), status, banks))
+		return false;
+	__asm__ volatile("movb $1, %%gs:%c0" ::"i"(VCPU_GS_MC_PENDING) : "memory");
+	return true;
+}
+
+void host_exception(struct host_exception_frame *f);
+void host_exception(struct host_exception_frame *f)
+{
+	if (f->vector == 18 && machine_check_in_root_mode())
+		return;
 	uint64_t cr2;
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "exception";

@@ -59,7 +59,9 @@ struct vcpu {
 	uint8_t msr_bitmap[4096];
 	uint8_t io_bitmaps[8192];           /* A then B */
 	uint8_t host_stack[HOST_STACK_SIZE];
-	uint8_t host_exception_stack[4096]; /* IST1: double fault, NMI, #MC */
+	/* IST1 NMI, IST2 #DF, IST3 #MC: each its own stack, since the host
+	 * stack may be what failed and an NMI may come during a #MC. */
+	uint8_t host_ist_stacks[3][4096];
 	struct idt_gate host_idt[256];
 	uint64_t host_gdt[HOST_GDT_ENTRIES];
 	struct tss64 host_tss;
@@ -72,6 +74,7 @@ struct vcpu {
 	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16. */
 	_Alignas(8) volatile uint8_t host_nmi_pending;
 	volatile uint64_t vmreads, vmwrites;
+	volatile uint8_t host_mc_pending; /* gs:24: a machine check hit root mode (host.c) */
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
@@ -96,6 +99,8 @@ _Static_assert(offsetof(struct vcpu, vmreads) - offsetof(struct vcpu, host_nmi_p
 	       "vmx_ops.h counts VMREADs at gs:8");
 _Static_assert(offsetof(struct vcpu, vmwrites) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITES,
 	       "vmx_ops.h counts VMWRITEs at gs:16");
+_Static_assert(offsetof(struct vcpu, host_mc_pending) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_MC_PENDING,
+	       "host.c sets the machine-check flag at gs:24");
 
 
 #define HV_MAX_CPUS 64

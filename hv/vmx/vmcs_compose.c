@@ -35,6 +35,7 @@
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
+#define CR4_MCE (1ull << 6)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE (1ull << 13)
@@ -59,7 +60,7 @@ uint64_t host_cr0(const struct vmx_msr_snapshot *msrs)
 
 uint64_t host_cr4(const struct vmx_msr_snapshot *msrs, const struct cpu_features *features)
 {
-	uint64_t cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_VMXE;
+	uint64_t cr4 = CR4_PAE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_VMXE;
 	if (features->words.w[CPUID_WORD_LEAF1_ECX] & CPUID_1_ECX_XSAVE)
 		cr4 |= CR4_OSXSAVE;
 	return vmx_fix_cr4(msrs, cr4);

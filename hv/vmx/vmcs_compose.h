@@ -43,6 +43,7 @@ uint64_t launch_cr4(const struct vmx_msr_snapshot *msrs, uint64_t firmware_cr4);
 
 /* The host's CR0 and CR4, chosen, not inherited: protected mode, paging,
  * NE/WP/MP/ET; PAE (4-level paging: the host page tables are ours, host.c),
+ * MCE (without it a machine check in root mode shuts the processor down),
  * OSFXSR/OSXMMEXCPT, OSXSAVE when the processor has XSAVE (the XSETBV
  * handler executes XSETBV in VMX root operation), VMXE. Nothing else: no
  * LA57, PCIDE, CET, PKE or PKS, whatever the firmware ran with. */

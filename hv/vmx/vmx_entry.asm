@@ -139,8 +139,28 @@ host_exception_common:
 	push r14
 	push r15
 	mov rdi, rsp
+	mov rbx, rsp
 	and rsp, -16
 	call host_exception wrt ..plt
-	ud2
+	; It returns only where the interrupted code may go on (a machine
+	; check with RIPV, host.c): restore and return to it.
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rbp
+	pop rbx
+	pop rdx
+	pop rcx
+	pop rax
+	add rsp, 16
+	iretq
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -69,6 +69,7 @@ static inline uint32_t vmcs_encoding(enum vmcs_field f)
  * per access, no lock, no shared cache line. */
 #define VCPU_GS_VMREADS 8
 #define VCPU_GS_VMWRITES 16
+#define VCPU_GS_MC_PENDING 24
 
 /* Field access by name. */
 static inline uint64_t vmcs_read(enum vmcs_field f)

@@ -196,6 +196,7 @@ static void each(const char *name, const struct caps_fixture *fx, void *arg)
 	uint64_t cr4 = vmcs_image_get(&img, VMCS_HOST_CR4);
 	CHECK(!(cr4 & (BIT(12) | BIT(17) | BIT(22) | BIT(23) | BIT(24))));
 	CHECK(cr4 & BIT(5));
+	CHECK(cr4 & BIT(6)); /* MCE: a machine check in root mode is handled, not a shutdown */
 	later_states(name, fx, &c, &img, msg);
 	/* Firmware running with 5-level paging (CR4.LA57) where the processor
 	 * has it: the guest keeps LA57, the host does not inherit it (its
