@@ -6,6 +6,7 @@
 #include <efilib.h>
 
 #include "efi_mp_services.h"
+#include "../../hv/lib/log.h"
 
 #include <hv/cpu.h>
 #include <hv/platform.h>
@@ -13,7 +14,7 @@
 
 static EFI_GUID mp_services_guid = MP_SERVICES_GUID;
 
-#define MAX_PROCESSORS 256
+#define MAX_PROCESSORS HV_MAX_CPUS
 static MP_SERVICES *mp;
 static UINTN numbers[MAX_PROCESSORS]; /* MP-services processor number of each APIC ID we listed */
 static uint32_t listed_ids[MAX_PROCESSORS];
@@ -33,18 +34,30 @@ unsigned platform_processors(uint32_t *apic_ids, unsigned max)
 	}
 	/* The BSP first, then the enabled, healthy APs in the firmware's order. */
 	for (int pass = 0; pass < 2; pass++)
-		for (UINTN n = 0; n < count && listed < max && listed < MAX_PROCESSORS; n++) {
+		for (UINTN n = 0; n < count; n++) {
 			MP_PROCESSOR_INFORMATION info;
-			if (EFI_ERROR(uefi_call_wrapper(mp->GetProcessorInfo, 3, mp, n, &info)))
+			if (EFI_ERROR(uefi_call_wrapper(mp->GetProcessorInfo, 3, mp, n, &info))) {
+				if (pass == 1)
+					log_printf("processor %u: the firmware gives no information: left out\n", (unsigned)n);
 				continue;
+			}
 			bool bsp = info.StatusFlag & PROCESSOR_AS_BSP_BIT;
-			bool usable = (info.StatusFlag & PROCESSOR_ENABLED_BIT) &&
-				      (info.StatusFlag & PROCESSOR_HEALTH_STATUS_BIT);
-			if (bsp != (pass == 0) || !usable)
+			if (bsp != (pass == 0))
 				continue;
-			numbers[listed] = n;
-			listed_ids[listed] = (uint32_t)info.ProcessorId;
-			apic_ids[listed++] = (uint32_t)info.ProcessorId;
+			uint32_t id = (uint32_t)info.ProcessorId;
+			if (!(info.StatusFlag & PROCESSOR_ENABLED_BIT))
+				log_printf("processor APIC ID %u: disabled by the firmware: not started, not virtualized\n", id);
+			else if (!(info.StatusFlag & PROCESSOR_HEALTH_STATUS_BIT))
+				log_printf("processor APIC ID %u: failed the firmware's health check: not virtualized\n", id);
+			else if (listed >= max || listed >= MAX_PROCESSORS)
+				log_printf("processor APIC ID %u NOT virtualized: beyond the hypervisor's %u processors; it "
+					   "runs without the hypervisor and can reach the hypervisor's memory\n", id,
+					   max < MAX_PROCESSORS ? max : MAX_PROCESSORS);
+			else {
+				numbers[listed] = n;
+				listed_ids[listed] = id;
+				apic_ids[listed++] = id;
+			}
 		}
 	if (!listed) {
 		apic_ids[0] = this_apic_id();

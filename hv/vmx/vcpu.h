@@ -15,6 +15,7 @@
 #include "vmx_caps.h"
 #include "vmx_ops.h"
 
+#include <hv/platform.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,7 +104,6 @@ _Static_assert(offsetof(struct vcpu, host_mc_pending) - offsetof(struct vcpu, ho
 	       "host.c sets the machine-check flag at gs:24");
 
 
-#define HV_MAX_CPUS 64
 
 struct hv {
 	struct hv_config config;

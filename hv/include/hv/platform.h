@@ -33,9 +33,16 @@ uint64_t platform_memory_top(void);
  * table (ACPI 2.0 entry preferred), 0 when there is none. */
 uint64_t platform_acpi_rsdp(void);
 
+/* The most processors the hypervisor virtualizes (each has its own vCPU
+ * in the arena, about 90 KB). */
+#define HV_MAX_CPUS 512
+
 /* The logical processors the firmware knows (UEFI MP services), enabled
  * and healthy ones: their APIC IDs, the calling processor (the BSP) first,
- * at most max; returns how many. Without MP services: 1, the caller. */
+ * at most max; returns how many. Without MP services: 1, the caller. Every
+ * processor left out is named on the log with why (disabled by the
+ * firmware, failed its health check, beyond max), so that no processor
+ * runs unvirtualized, and able to reach the hypervisor's memory, unsaid. */
 unsigned platform_processors(uint32_t *apic_ids, unsigned max);
 
 /* Runs fn(arg) on the AP with this APIC ID (one from platform_processors)
