@@ -267,6 +267,12 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		log_printf("cannot build the EPT: the arena is too small\n");
 		return HV_ERR_NO_MEMORY;
 	}
+	/* The EPT keeps its callbacks for mapping on demand in EPT-violation
+	 * exits, where the host runs the relocated copy: point them there,
+	 * not into this image, which the firmware unloads after we return. */
+	hv->ept.ops.alloc_page = (void *(*)(void *))((uintptr_t)ept_alloc_page + (uint64_t)delta);
+	hv->ept.ops.virt_to_phys = (uint64_t(*)(void *, const void *))((uintptr_t)ept_virt_to_phys + (uint64_t)delta);
+	hv->ept.ops.phys_to_virt = (void *(*)(void *, uint64_t))((uintptr_t)ept_phys_to_virt + (uint64_t)delta);
 	if (config->ipi_relay) {
 		uint64_t page = apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), maxphyaddr);
 		if (ept_set_permissions(&hv->ept, page, 4096, EPT_READ) != 0) {
