@@ -117,6 +117,7 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	if (v->ept_generation != v->hv->ept_generation) {
 		v->ept_generation = v->hv->ept_generation;
 		invept(INVEPT_ALL_CONTEXT, 0);
+		write_cr3(read_cr3()); /* the host's page tables may have been split too */
 	}
 	if (v->host_mc_pending)
 		deliver_machine_check(&ctx);

@@ -18,37 +18,12 @@ void *arena_alloc_pages(struct hv *hv, unsigned pages)
 	return p;
 }
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_PS (1ull << 7)
-
-enum hv_status host_build_page_tables(struct hv *hv, uint64_t top)
+enum hv_status host_build_page_tables(struct hv *hv, const struct ept_ops *ops, uint64_t top)
 {
 	bool page1gb = cpuid(0x80000001).edx & (1u << 26);
-	uint64_t *pml4 = arena_alloc_pages(hv, 1);
-	if (!pml4)
+	if (host_paging_build(&hv->host_paging, ops, &hv->mtrrs, top, page1gb) != 0)
 		return HV_ERR_NO_MEMORY;
-	for (uint64_t gb = 0; gb < top >> 30; gb++) {
-		uint64_t *pml4e = &pml4[gb >> 9];
-		if (!*pml4e) {
-			uint64_t *pdpt = arena_alloc_pages(hv, 1);
-			if (!pdpt)
-				return HV_ERR_NO_MEMORY;
-			*pml4e = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
-		}
-		uint64_t *pdpt = (uint64_t *)(uintptr_t)(*pml4e & ~0xfffull);
-		if (page1gb) {
-			pdpt[gb & 511] = (gb << 30) | PTE_P | PTE_W | PTE_PS;
-			continue;
-		}
-		uint64_t *pd = arena_alloc_pages(hv, 1);
-		if (!pd)
-			return HV_ERR_NO_MEMORY;
-		pdpt[gb & 511] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
-		for (uint64_t i = 0; i < 512; i++)
-			pd[i] = ((gb << 30) + (i << 21)) | PTE_P | PTE_W | PTE_PS;
-	}
-	hv->host_cr3 = (uint64_t)(uintptr_t)pml4;
+	hv->host_cr3 = hv->host_paging.cr3;
 	return HV_OK;
 }
 

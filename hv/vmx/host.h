@@ -20,7 +20,9 @@ void *arena_alloc_pages(struct hv *hv, unsigned pages);
 
 /* Identity-maps [0, top) for the host with 1 GB pages when the CPU has
  * them (CPUID.80000001H:EDX.Page1GB[26]), else 2 MB pages. */
-enum hv_status host_build_page_tables(struct hv *hv, uint64_t top);
+/* The host's identity map of [0, top) (host_paging.h), from hv->mtrrs:
+ * large pages only where one memory type covers them. */
+enum hv_status host_build_page_tables(struct hv *hv, const struct ept_ops *ops, uint64_t top);
 
 /* Fills vcpu's host GDT, TSS and IDT. stubs_base is the address, in the
  * host's copy of our image, of vmx_entry.asm's host_exception_stubs. */

@@ -11,6 +11,7 @@
 #include "../lib/acpi.h"
 #include "../lib/config.h"
 #include "cpu_state.h"
+#include "host_paging.h"
 #include "cpuid_gates.h"
 #include "vmx_caps.h"
 #include "vmx_ops.h"
@@ -119,6 +120,7 @@ struct hv {
 	uint64_t eptp;
 	uint64_t tsc_hz;
 	uint32_t preemption_timer_reload; /* 0 = no periodic statistics */
+	struct host_paging host_paging;   /* the host's page tables (host_paging.h) */
 	uint64_t host_cr3;
 	uint64_t arena_base, arena_size, arena_used; /* physical = virtual */
 	uint64_t image_copy_base, image_copy_size;

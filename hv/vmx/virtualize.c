@@ -51,10 +51,11 @@ static void read_mtrrs(struct mtrr_snapshot *m, unsigned maxphyaddr)
 	}
 }
 
-/* EPT page allocator over the arena; physical = virtual here. */
-static void *ept_alloc_page(void *ctx) { return arena_alloc_pages(ctx, 1); }
-static uint64_t ept_virt_to_phys(void *ctx, const void *virt) { (void)ctx; return (uint64_t)(uintptr_t)virt; }
-static void *ept_phys_to_virt(void *ctx, uint64_t phys) { (void)ctx; return (void *)(uintptr_t)phys; }
+/* Page-table pages (EPT and the host's) from the arena; physical =
+ * virtual here. */
+static void *table_alloc_page(void *ctx) { return arena_alloc_pages(ctx, 1); }
+static uint64_t table_virt_to_phys(void *ctx, const void *virt) { (void)ctx; return (uint64_t)(uintptr_t)virt; }
+static void *table_phys_to_virt(void *ctx, uint64_t phys) { (void)ctx; return (void *)(uintptr_t)phys; }
 
 /* UEFI identity-maps memory: an ACPI table's physical address is usable. */
 static const void *acpi_map_identity(void *ctx, uint64_t phys, uint32_t len)
@@ -256,23 +257,29 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	hv->image_copy_base = (uint64_t)(uintptr_t)copy;
 	hv->image_copy_size = image_size;
 
-	if ((st = host_build_page_tables(hv, host_top)) != HV_OK) {
+	read_mtrrs(&hv->mtrrs, maxphyaddr);
+	struct ept_ops ops = { table_alloc_page, table_virt_to_phys, table_phys_to_virt, hv };
+	if ((st = host_build_page_tables(hv, &ops, host_top)) != HV_OK) {
 		log_printf("cannot build the host page tables: %s\n", hv_status_text(st));
 		return st;
 	}
-	read_mtrrs(&hv->mtrrs, maxphyaddr);
-	struct ept_ops ops = { ept_alloc_page, ept_virt_to_phys, ept_phys_to_virt, hv };
 	if (ept_build_identity(&hv->ept, &ops, &hv->mtrrs, top, caps->ept_1gb) != 0 ||
 	    ept_set_permissions(&hv->ept, hv->arena_base, hv->arena_size, 0) != 0) {
 		log_printf("cannot build the EPT: the arena is too small\n");
 		return HV_ERR_NO_MEMORY;
 	}
-	/* The EPT keeps its callbacks for mapping on demand in EPT-violation
-	 * exits, where the host runs the relocated copy: point them there,
-	 * not into this image, which the firmware unloads after we return. */
-	hv->ept.ops.alloc_page = (void *(*)(void *))((uintptr_t)ept_alloc_page + (uint64_t)delta);
-	hv->ept.ops.virt_to_phys = (uint64_t(*)(void *, const void *))((uintptr_t)ept_virt_to_phys + (uint64_t)delta);
-	hv->ept.ops.phys_to_virt = (void *(*)(void *, uint64_t))((uintptr_t)ept_phys_to_virt + (uint64_t)delta);
+	/* Both keep their callbacks for changes in exits (EPT regions mapped
+	 * on demand, splits after MTRR writes), where the host runs the
+	 * relocated copy: point them there, not into this image, which the
+	 * firmware unloads after we return. */
+	struct ept_ops relocated = {
+		(void *(*)(void *))((uintptr_t)table_alloc_page + (uint64_t)delta),
+		(uint64_t(*)(void *, const void *))((uintptr_t)table_virt_to_phys + (uint64_t)delta),
+		(void *(*)(void *, uint64_t))((uintptr_t)table_phys_to_virt + (uint64_t)delta),
+		hv,
+	};
+	hv->ept.ops = relocated;
+	hv->host_paging.ops = relocated;
 	if (config->ipi_relay) {
 		uint64_t page = apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), maxphyaddr);
 		if (ept_set_permissions(&hv->ept, page, 4096, EPT_READ) != 0) {
