@@ -6,6 +6,7 @@
  * later (interrupt and NMI windows, HLT, wait-for-SIPI, a real-mode start,
  * the guest turning paging off), each only where the set allows it. */
 #include "caps_fixture.h"
+#include "hv/exits/cr_rules.h"
 #include "hv/vmx/entry_checks.h"
 #include "hv/vmx/vmcs_compose.h"
 #include "unit.h"
@@ -152,6 +153,45 @@ static void later_states(const char *name, const struct caps_fixture *fx, const 
 		vmcs_image_put(&img, f->access_rights, i == SEG_CS ? 0x9b : system ? (i == SEG_TR ? 0x8b : 0x82) : 0x93);
 	}
 	CHECK_ENTRY(&img, "real-mode start (as after SIPI)");
+
+	/* The guest's own CR writes, through the rules cr.c applies: from
+	 * 64-bit mode to compatibility mode, paging off (IA-32e mode left),
+	 * PAE off, then all the way back. Each state enters. */
+	img = *launched;
+	struct guest_cr g = {
+		.cr0 = vmcs_image_get(&img, VMCS_GUEST_CR0),
+		.cr0_mask = vmcs_image_get(&img, VMCS_CR0_GUEST_HOST_MASK),
+		.cr0_shadow = vmcs_image_get(&img, VMCS_CR0_READ_SHADOW),
+		.cr4 = vmcs_image_get(&img, VMCS_GUEST_CR4),
+		.cr4_shadow = vmcs_image_get(&img, VMCS_CR4_READ_SHADOW),
+		.cr3 = vmcs_image_get(&img, VMCS_GUEST_CR3),
+		.efer = vmcs_image_get(&img, VMCS_GUEST_IA32_EFER),
+		.entry_controls = (uint32_t)vmcs_image_get(&img, VMCS_VMENTRY_CONTROLS),
+		.cs_access_rights = (uint32_t)vmcs_image_get(&img, VMCS_GUEST_CS_ACCESS_RIGHTS),
+	};
+	unsigned effects;
+	uint64_t paged = guest_cr0_view(&g);
+	CHECK(!cr0_write(&g, &fx->msrs, c->unrestricted_guest, paged & ~BIT(31), &effects)); /* 64-bit: #GP */
+	g.cs_access_rights = 0xc09b; /* a 32-bit code segment: compatibility mode */
+	vmcs_image_put(&img, VMCS_GUEST_CS_ACCESS_RIGHTS, g.cs_access_rights);
+	CHECK(cr0_write(&g, &fx->msrs, c->unrestricted_guest, paged & ~BIT(31), &effects));
+	CHECK(cr4_write(&g, &fx->msrs, BIT(13) | BIT(14), g.cr4_shadow & ~BIT(5), &effects));
+	vmcs_image_put(&img, VMCS_GUEST_CR0, g.cr0);
+	vmcs_image_put(&img, VMCS_CR0_READ_SHADOW, g.cr0_shadow);
+	vmcs_image_put(&img, VMCS_GUEST_CR4, g.cr4);
+	vmcs_image_put(&img, VMCS_CR4_READ_SHADOW, g.cr4_shadow);
+	vmcs_image_put(&img, VMCS_GUEST_IA32_EFER, g.efer);
+	vmcs_image_put(&img, VMCS_VMENTRY_CONTROLS, g.entry_controls);
+	CHECK_ENTRY(&img, "guest turned paging and PAE off (cr_rules)");
+	CHECK(cr4_write(&g, &fx->msrs, BIT(13) | BIT(14), g.cr4_shadow | BIT(5), &effects));
+	CHECK(cr0_write(&g, &fx->msrs, c->unrestricted_guest, paged, &effects));
+	vmcs_image_put(&img, VMCS_GUEST_CR0, g.cr0);
+	vmcs_image_put(&img, VMCS_CR0_READ_SHADOW, g.cr0_shadow);
+	vmcs_image_put(&img, VMCS_GUEST_CR4, g.cr4);
+	vmcs_image_put(&img, VMCS_CR4_READ_SHADOW, g.cr4_shadow);
+	vmcs_image_put(&img, VMCS_GUEST_IA32_EFER, g.efer);
+	vmcs_image_put(&img, VMCS_VMENTRY_CONTROLS, g.entry_controls);
+	CHECK_ENTRY(&img, "guest turned paging back on (cr_rules)");
 }
 
 static void each(const char *name, const struct caps_fixture *fx, void *arg)
