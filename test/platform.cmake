@@ -5,7 +5,7 @@ add_unit_test(test_io_policy ${PROJECT_SOURCE_DIR}/hv/exits/io_policy.c ${PROJEC
 
 # String I/O (label bochs): string_io.efi runs as the guest and does
 # INS/OUTS, with and without REP, to the UART and the PCI configuration
-# ports, downwards (DF=1), into read-only and absent pages and from the
+# ports, downwards (DF=1), through an FS override with 32-bit addresses, into read-only and absent pages and from the
 # hypervisor's hidden memory. Exactly two EPT violations: the guest's read
 # that finds that memory, and Bochs's probe of the INSB destination (Bochs
 # checks an INS destination before the I/O exit); the OUTSB from it never
@@ -21,10 +21,12 @@ add_boot_test(bochs_string_io bochs 300 --emulator bochs
   --expect "^PASS: rep-outsb-serial "
   --expect "^string_io: std. rep outsb, backwards in memory, forwards on the line$"
   --expect "^PASS: rep-outsb-df "
+  --expect "^string_io: fs-relative, 32-bit addressed rep outsb$"
+  --expect "^PASS: rep-outsb-fs-a32 "
   --expect "^PASS: pci-outsd-insd \\(inl 0x12378086, insd 0x12378086\\)$"
   --expect "^PASS: pci-rep-insd "
-  --expect "^PASS: pci-outsw-insw "
   --expect "^PASS: pci-rep-insd-256 "
+  --expect "^PASS: pci-outsw-insw "
   --expect "^PASS: rep-insd-read-only-pf "
   --expect "^PASS: rep-insb-not-present-pf "
   --expect "^PASS: string-io-hidden-gp "
@@ -68,3 +70,46 @@ add_boot_test(bochs_sleep_and_ports bochs 240 --emulator bochs
   --expect "^hv: exits cpu=0 reason=IO_INSTRUCTION sub=port:0xb004-out count=[1-9]"
   --expect "^hv: exits cpu=0 reason=IO_INSTRUCTION sub=port:0xb000-in count=[1-9]"
   --reject "^FAIL|guest ends the machine: emulator|S5 did not power off|HOST FAULT|guest stopped|X64 Exception")
+
+# What each emulator shows to tell it from a real board, and what the
+# detection rule concludes (labels qemu and bochs): platform_probe.efi as
+# BOOTX64.EFI, no hypervisor. QEMU (q35, TCG): the TCG signature and
+# QEMU's subsystem vendor 1af4; Bochs: an i440FX with no subsystem vendor,
+# no hypervisor signature, no SMBIOS, no ACPI.
+add_efi_app(platform_probe ${PROJECT_SOURCE_DIR}/test/guests/platform_probe.c
+  ${PROJECT_SOURCE_DIR}/hv/exits/io_policy.c ${PROJECT_SOURCE_DIR}/hv/lib/acpi.c ${HV_LIB_SOURCES_ABS})
+add_boot_test(qemu_platform_probe qemu 120 --emulator qemu --runner-arg --accel --runner-arg tcg
+  --efi ${PROJECT_BINARY_DIR}/test/platform_probe.efi
+  --expect "^platform_probe: CPUID.1:ECX.31.=1, hypervisor signature \"TCGTCGTCGTCG\"$"
+  --expect "^platform_probe: PCI 00:00.0 8086:29c0, subsystem vendor 1af4$"
+  --expect "^platform_probe: SMBIOS type 1: manufacturer \"QEMU\""
+  --expect "^platform_probe: ACPI: RSDP OEM ID \"BOCHS \"$"
+  --expect "^platform_probe: detected: QEMU \\(CPUID hypervisor signature TCGTCGTCGTCG"
+  --expect "^platform_probe: done$")
+add_boot_test(bochs_platform_probe bochs 180 --emulator bochs
+  --efi ${PROJECT_BINARY_DIR}/test/platform_probe.efi
+  --expect "^platform_probe: CPUID.1:ECX.31.=0, hypervisor signature \"\"$"
+  --expect "^platform_probe: PCI 00:00.0 8086:1237, subsystem vendor 0000$"
+  --expect "^platform_probe: SMBIOS: none in the EFI configuration table$"
+  --expect "^platform_probe: ACPI: no RSDP in the EFI configuration table$"
+  --expect "^platform_probe: detected: Bochs "
+  --expect "^platform_probe: done$")
+
+# Suspend to RAM from a real OS (label linux): Debian's kernel over
+# sleep_shim.efi's tables writes SLP_TYP=S3|SLP_EN; the hypervisor refuses
+# it and shows WAK_STS; the kernel comes back from its sleep call and its
+# user space goes on.
+add_boot_test(linux_s3_refused linux 480 --emulator bochs --size 128
+  --efi ${PROJECT_BINARY_DIR}/test/sleep_shim.efi
+  --add "${PROJECT_BINARY_DIR}/hv.efi=\\EFI\\hv\\hv.efi" --add "${TEST_CONFIGS}/linux-s3.cfg=\\EFI\\hv\\hv.cfg"
+  --add "${LINUX_DIR}/vmlinuz=\\EFI\\linux\\vmlinuz" --add "${LINUX_DIR}/initrd.img=\\EFI\\linux\\initrd.img"
+  --expect "^hv: ACPI: ._S3 SLP_TYP a=1 b=1: S3 \\(suspend to RAM\\) is refused$"
+  --expect "^hv: starting guest .EFI.linux.vmlinuz"
+  --expect "^LINUX-USERSPACE: hello from user space, pid 1"
+  --expect "^LINUX-S3: /sys/power/state: .*mem"
+  --expect "^hv: CPU 0: S3 \\(suspend to RAM\\) \\(PM1a SLP_EN, SLP_TYP=1\\) suspend refused: "
+  --expect "^LINUX-S3: still running after the suspend request$"
+  --expect "^LINUX-DONE"
+  --expect "^hv: guest ends the machine: emulator shutdown"
+  --reject "HOST FAULT|guest stopped|VM entry failed|X64 Exception|Kernel panic|BUG:|Oops")
+set_tests_properties(linux_s3_refused PROPERTIES FIXTURES_REQUIRED linux_guest)

@@ -103,6 +103,13 @@ done
 kill -KILL -- -$pid 2>/dev/null
 wait $pid 2>/dev/null
 sleep 0.3
+# Bochs may have ended on the awaited line between two polls (a soft
+# power-off exits at once): look once more.
+if [ -z "$status" ] && [ -n "$until" ] && grep -qaE "$until" "$log"; then
+	status=until
+elif [ -z "$status" ] && [ -n "$until_bochs" ] && grep -qaE "$until_bochs" "$work/bochs.log" 2>/dev/null; then
+	status=until_bochs
+fi
 [ -n "$tailpid" ] && kill $tailpid 2>/dev/null
 wait 2>/dev/null
 

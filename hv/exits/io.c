@@ -16,6 +16,7 @@
 #include "exit_stats.h"
 #include "exits.h"
 #include "io_policy.h"
+#include "platform_facts.h"
 #include "io_ports.h"
 #include "mmio_decode.h"
 #include "string_io.h"
@@ -266,27 +267,6 @@ enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 }
 
 /* ---- start-up ---- */
-
-static uint32_t pci_config_read(uint8_t reg)
-{
-	port_out(0xcf8, 4, 0x80000000u | reg); /* bus 0, device 0, function 0: configuration mechanism #1 (PCI 3.0 §3.2.2.3.2) */
-	return port_in(0xcfc, 4);
-}
-
-static void platform_facts_read(struct platform_facts *f)
-{
-	*f = (struct platform_facts){ 0 };
-	if (cpuid(1).ecx & (1u << 31)) {
-		struct cpuid_regs h = cpuid(0x40000000);
-		uint32_t words[3] = { h.ebx, h.ecx, h.edx };
-		for (unsigned i = 0; i < 12; i++)
-			f->hypervisor_signature[i] = (char)(words[i / 4] >> (8 * (i % 4)));
-	}
-	uint32_t id = pci_config_read(0x00);
-	f->host_bridge_vendor = (uint16_t)id;
-	f->host_bridge_device = (uint16_t)(id >> 16);
-	f->host_bridge_subsystem_vendor = id == 0xffffffffu ? 0xffff : (uint16_t)pci_config_read(0x2c);
-}
 
 static void report_sleep_states(const struct acpi_power *a)
 {

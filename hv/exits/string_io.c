@@ -121,16 +121,34 @@ static enum string_io_result page_check(const struct string_io *op, const struct
 	return STRING_IO_DONE;
 }
 
-/* Translates the element (one or two pages) into gpa[]/len[]. */
+/* The last page an element used: the next elements of a REP mostly
+ * land in it again, and its walk, rights and accessed/dirty flags are
+ * already settled (one walk per page, not per element). */
+struct page_cache {
+	bool valid;
+	uint64_t linear_page;
+	struct guest_walk walk; /* gpa of the page's first byte */
+};
+
+/* Translates the element (one or two pages) into w[]/len[]; *fresh says
+ * which of them were walked now (their A/D flags still to set). */
 static enum string_io_result element_check(const struct string_io *op, const struct string_io_cpu *cpu,
-					   const struct string_io_env *env, uint64_t linear,
-					   struct guest_walk w[2], unsigned len[2], struct string_io_fault *fault)
+					   const struct string_io_env *env, uint64_t linear, struct page_cache *cache,
+					   struct guest_walk w[2], unsigned len[2], bool fresh[2],
+					   struct string_io_fault *fault)
 {
 	unsigned first = 4096 - (unsigned)(linear & 4095);
 	len[0] = first < op->size ? first : op->size;
 	len[1] = op->size - len[0];
 	for (unsigned p = 0; p < 2 && len[p]; p++) {
-		enum string_io_result r = page_check(op, cpu, env, linear + (p ? len[0] : 0), len[p], &w[p], fault);
+		uint64_t at = linear + (p ? len[0] : 0);
+		fresh[p] = !(cache->valid && cache->linear_page == (at & ~4095ull));
+		if (!fresh[p]) {
+			w[p] = cache->walk;
+			w[p].gpa += at & 4095;
+			continue;
+		}
+		enum string_io_result r = page_check(op, cpu, env, at, len[p], &w[p], fault);
 		if (r != STRING_IO_DONE)
 			return r;
 	}
@@ -138,7 +156,7 @@ static enum string_io_result element_check(const struct string_io *op, const str
 }
 
 static void element_transfer(const struct string_io *op, const struct string_io_env *env,
-			     const struct guest_walk w[2], const unsigned len[2])
+			     const struct guest_walk w[2], const unsigned len[2], const bool fresh[2])
 {
 	uint8_t bytes[4] = { 0 };
 	if (op->in) {
@@ -152,11 +170,23 @@ static void element_transfer(const struct string_io *op, const struct string_io_
 			env->mem_write(env->ctx, w[p].gpa, part, len[p]);
 		else
 			env->mem_read(env->ctx, w[p].gpa, part, len[p]);
-		env->mark_accessed(env->ctx, &w[p], op->in);
+		if (fresh[p])
+			env->mark_accessed(env->ctx, &w[p], op->in);
 	}
 	if (!op->in)
 		env->port_out(env->ctx, op->port, op->size,
 			      bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24);
+}
+
+static void cache_last_page(struct page_cache *cache, uint64_t linear, const struct guest_walk w[2],
+			    const unsigned len[2])
+{
+	unsigned last = len[1] ? 1 : 0;
+	uint64_t at = linear + (last ? len[0] : 0);
+	cache->valid = true;
+	cache->linear_page = at & ~4095ull;
+	cache->walk = w[last];
+	cache->walk.gpa -= at & 4095;
 }
 
 enum string_io_result string_io_run(const struct string_io *op, struct string_io_cpu *cpu,
@@ -166,6 +196,7 @@ enum string_io_result string_io_run(const struct string_io *op, struct string_io
 	uint64_t mask = address_mask(op->address_size);
 	uint64_t *index = op->in ? &cpu->rdi : &cpu->rsi;
 	uint64_t count = op->rep ? cpu->rcx & mask : 1;
+	struct page_cache cache = { .valid = false };
 	for (unsigned done = 0; count; done++) {
 		if (done == max_elements)
 			return STRING_IO_MORE;
@@ -174,10 +205,12 @@ enum string_io_result string_io_run(const struct string_io *op, struct string_io
 			return set_fault(fault, op->segment == SEG_SS ? VECTOR_SS : VECTOR_GP, 0, 0);
 		struct guest_walk w[2];
 		unsigned len[2];
-		enum string_io_result r = element_check(op, cpu, env, linear, w, len, fault);
+		bool fresh[2] = { false, false };
+		enum string_io_result r = element_check(op, cpu, env, linear, &cache, w, len, fresh, fault);
 		if (r != STRING_IO_DONE)
 			return r;
-		element_transfer(op, env, w, len);
+		element_transfer(op, env, w, len, fresh);
+		cache_last_page(&cache, linear, w, len);
 		/* The element is done: the registers say so before the next
 		 * one can fault (SDM Vol. 2B "REP": a fault leaves RCX and
 		 * RSI/RDI at the element that faulted). */

@@ -12,7 +12,9 @@
  *      machine had the write reached it; WAK_STS reads 1, then 0 once
  *      cleared (from the real register);
  *   3. S5: the hypervisor's final statistics, then Bochs's soft power-off.
- * Test tool: never for real machines. */
+ * With a guest in hv.cfg (test/configs/linux-s3.cfg) hv.efi starts it
+ * instead and never returns: the tables are then that guest's (Linux asks
+ * for S3 itself). Test tool: never for real machines. */
 #include <efi.h>
 #include <efilib.h>
 
@@ -62,15 +64,24 @@ static void *build_tables(void)
 	for (int i = 0; i < 4; i++)
 		facs[i] = (uint8_t)"FACS"[i];
 	put32(facs + 4, 64);
+	facs[32] = 2; /* version */
 	header(fadt, "FACP", 276);
 	put32(fadt + 36, (uint32_t)(uintptr_t)facs);
 	put32(fadt + 40, (uint32_t)(uintptr_t)dsdt);
+	put16(fadt + 46, 9);           /* SCI_INT: the PIIX4's */
 	put32(fadt + 56, PM1_STATUS);  /* PM1a_EVT_BLK */
 	put32(fadt + 64, PM1_CONTROL); /* PM1a_CNT_BLK */
-	fadt[88] = 4, fadt[89] = 2;    /* PM1_EVT_LEN, PM1_CNT_LEN */
+	put32(fadt + 76, PMBA + 8);    /* PM_TMR_BLK */
+	put32(fadt + 80, PMBA + 0x0c); /* GPE0_BLK */
+	fadt[88] = 4, fadt[89] = 2, fadt[91] = 4, fadt[92] = 4; /* PM1_EVT, PM1_CNT, PM_TMR, GPE0 lengths */
+	put16(fadt + 109, 1u << 1);    /* IAPC_BOOT_ARCH: 8042 present */
+	put32(fadt + 112, (1u << 0) | (1u << 4)); /* WBINVD, PROC_C1 */
+	put64(fadt + 132, (uint64_t)(uintptr_t)facs);
 	put64(fadt + 140, (uint64_t)(uintptr_t)dsdt);
 	gas_io(fadt + 148, 32, PM1_STATUS);
 	gas_io(fadt + 172, 16, PM1_CONTROL);
+	gas_io(fadt + 208, 32, PMBA + 8);
+	gas_io(fadt + 220, 32, PMBA + 0x0c);
 	checksum(fadt, 276, 9);
 	header(xsdt, "XSDT", 44);
 	put64(xsdt + 36, (uint64_t)(uintptr_t)fadt);

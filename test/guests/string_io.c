@@ -124,6 +124,23 @@ static void check_rep_outsb(void)
 	report("rep-outsb-df", count == 0 && src == (uint64_t)(uintptr_t)rev - 1, d);
 }
 
+/* The segment override of OUTS (instruction information bits 17:15) and
+ * a 32-bit address size (0x67): through FS, whose base is ours to set in
+ * 64-bit mode, with ESI an offset from it. */
+static void check_override_and_a32(void)
+{
+	static const char line[] = "string_io: fs-relative, 32-bit addressed rep outsb\r\n";
+	uint64_t fs_base = rdmsr(0xc0000100); /* IA32_FS_BASE */
+	wrmsr(0xc0000100, (uint64_t)(uintptr_t)line - 0x100);
+	uint64_t count = sizeof(line) - 1, src = 0xabcd000000000100ull; /* upper half ignored, then zeroed */
+	wait_thre();
+	__asm__ volatile("cld; rep outsb %%fs:(%%esi), (%%dx)" : "+c"(count), "+S"(src) : "d"(0x3f8) : "memory");
+	wrmsr(0xc0000100, fs_base);
+	char d[120];
+	fmt_format(d, sizeof(d), "RCX=%lu RSI=0x%lx", count, src);
+	report("rep-outsb-fs-a32", count == 0 && src == 0x100 + sizeof(line) - 1, d);
+}
+
 static void check_pci(void)
 {
 	outl(0xcf8, PCI_HOST_BRIDGE_ID);
@@ -301,6 +318,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	list_reserved();
 	guard_on();
 	check_rep_outsb();
+	check_override_and_a32();
 	check_pci();
 	check_faults(mapped);
 	check_hidden(find_hidden_page());

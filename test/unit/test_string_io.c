@@ -42,8 +42,10 @@ static bool read_phys(void *ctx, uint64_t gpa, void *buf, size_t len)
 	memcpy(buf, mem + gpa, len);
 	return true;
 }
+static unsigned walks;
 static struct guest_walk walk(void *ctx, uint64_t linear)
 {
+	walks++;
 	return guest_page_walk(CR0_PG | 1, CR4_PAE, EFER_LMA, CR3, linear, read_phys, ctx);
 }
 static bool hidden(void *ctx, uint64_t gpa, unsigned len) { (void)ctx; return gpa + len > 0xe000 && gpa < 0xf000; }
@@ -290,6 +292,24 @@ static void test_address_sizes(void)
 	CHECK(string_io_run(&op, &c, &env, 1024, &f) == STRING_IO_FAULT && f.vector == 13);
 }
 
+/* One walk per page a REP touches, not one per element. */
+static void test_one_walk_per_page(void)
+{
+	reset();
+	struct string_io op = string_io_decode(qual(2, false, true, 0x3f8), 2u << 7);
+	struct string_io_cpu c = cpu64();
+	c.rcx = 100;
+	c.rsi = 0x5f00; /* 128 words up to 0x6000: 100 of them, one page */
+	struct string_io_fault f;
+	walks = 0;
+	CHECK(string_io_run(&op, &c, &env, 1024, &f) == STRING_IO_DONE && walks == 1);
+	c.rcx = 130;
+	c.rsi = 0x5f01; /* word 127 straddles 0x6000: two pages */
+	walks = 0;
+	CHECK(string_io_run(&op, &c, &env, 1024, &f) == STRING_IO_DONE && walks == 2);
+	CHECK(port_log_len == sizeof(port_log)); /* the log saturated: 460 bytes went out */
+}
+
 static void test_unsupported_paging(void)
 {
 	struct guest_walk w = guest_page_walk(CR0_PG | 1, 0, 0, CR3, 0x5000, read_phys, NULL);
@@ -313,6 +333,7 @@ int main(void)
 	test_not_present_and_user();
 	test_hidden_and_canonical();
 	test_address_sizes();
+	test_one_walk_per_page();
 	test_unsupported_paging();
 	return unit_finish("test_string_io");
 }
