@@ -21,3 +21,18 @@ add_boot_test(bochs_idle_wakeup bochs 300 --emulator bochs
   --expect "^hv: exits cpu=0 reason=MWAIT count=[1-9]"
   --reject "^FAIL|HOST FAULT|guest stopped|VM entry failed|X64 Exception")
 
+# Linux with periodic statistics (VMX-preemption timer exits every 5 s of
+# guest time): the variant of linux_userspace that keeps stats_interval_ms.
+add_boot_test(linux_userspace_stats linux 400 --emulator bochs
+  --config ${TEST_CONFIGS}/linux-stats.cfg
+  --add "${LINUX_DIR}/vmlinuz=\\EFI\\linux\\vmlinuz" --add "${LINUX_DIR}/initrd.img=\\EFI\\linux\\initrd.img"
+  --expect "^hv: TSC [0-9]+ Hz. periodic statistics on \\(every 5000 ms of guest time\\)"
+  --expect "^hv: starting guest .EFI.linux.vmlinuz"
+  --expect "^hv: periodic statistics: cpu=0 "
+  --expect "^LINUX-USERSPACE: hello from user space, pid 1"
+  --expect "^LINUX-DONE"
+  --expect "^hv: guest ends the machine: emulator shutdown"
+  --expect "^hv: exits cpu=0 reason=PREEMPTION_TIMER count=[1-9]"
+  --expect "^hv: exits cpu=0 total=[1-9][0-9][0-9][0-9]+ ept_violations=0 cycles=[1-9][0-9]*$"
+  --reject "HOST FAULT|guest stopped|EPT violation|X64 Exception|Kernel panic|BUG:|Oops")
+set_tests_properties(linux_userspace_stats PROPERTIES FIXTURES_REQUIRED linux_guest)
