@@ -273,6 +273,9 @@ enum exit_action handle_hlt(struct exit_ctx *ctx)
  * around it). What is held is then injected as the guest can take it. */
 enum exit_action handle_mwait(struct exit_ctx *ctx)
 {
-	(void)ctx;
+	/* The statistics name the vector that was held across the MWAIT
+	 * (256 for an NMI): what would have waited for another exit. */
+	int vector = highest_pending(ctx->vcpu);
+	ctx->sub_kind = vector >= 0 ? (uint32_t)vector : ctx->vcpu->guest_nmi_pending ? 256u : STATS_NO_SUB;
 	return EXIT_SKIP_INSTRUCTION;
 }

@@ -106,6 +106,8 @@ size_t stats_sub_format(unsigned reason, uint32_t key, char *buf, size_t cap)
 		return fmt_format(buf, cap, "port:0x%x-%s", key >> 1, key & 1 ? "in" : "out");
 	case EXIT_REASON_SIPI:
 		return fmt_format(buf, cap, "vector:0x%02x", key);
+	case EXIT_REASON_MWAIT: /* the vector held across it; 256: an NMI (interrupt.c) */
+		return key == 256 ? fmt_format(buf, cap, "held:nmi") : fmt_format(buf, cap, "held:%u", key);
 	case EXIT_REASON_HLT: /* enum hlt_action (event_decision.h) */
 		return fmt_format(buf, cap, "%s", key == 0 ? "wake" : key == 1 ? "hlt-state" : "native");
 	case EXIT_REASON_PREEMPTION_TIMER: /* 1: event delivery's kick (interrupt.c) */
