@@ -2,6 +2,8 @@
  * wait-for-SIPI activity state; SIPI starts it in real mode at
  * vector << 12 with the architectural INIT state (SDM Vol. 3A §10.1.1,
  * Table 10-1; unrestricted guest lets the guest run real mode directly).
+ * Where the wait happens, in that state or in the hypervisor (no
+ * wait-for-SIPI support, or ipi_relay = on), is init_sipi_rules.h's call.
  * Both are idempotent: an INIT while waiting changes nothing, a SIPI when
  * not waiting is ignored. Whether the CPU waits for a SIPI is kept here, in the
  * vCPU, not read back from the VMCS: Bochs 2.7 saves activity state 0
@@ -12,6 +14,8 @@
 #include "../vmx/segment.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
+#include "init_sipi_rules.h"
+#include "ipi_relay.h"
 
 #include <hv/cpu.h>
 
@@ -40,10 +44,9 @@ enum exit_action handle_init(struct exit_ctx *ctx)
 			   "(an INIT latch that stayed set: Bochs 2.7 does this, hardware does not)\n", v->index);
 	}
 	v->sipi_started = false;
-	if (!v->wait_for_sipi)
-		log_printf("CPU %u: INIT: waiting for SIPI\n", v->index);
-	v->wait_for_sipi = true;
-	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_FOR_SIPI);
+	struct init_sipi_caps caps = { .wait_for_sipi = v->hv->caps.wait_for_sipi, .relay = v->hv->apic_relay_page != 0 };
+	struct init_sipi_step step =
+		init_sipi_next(v->wait_for_sipi ? SIPI_WAIT_ACTIVITY : SIPI_NOT_WAITING, IS_INIT_EXIT, &caps);
 	/* INIT resets the processor: no blocking of any kind is left, nothing
 	 * to inject. VM entry also insists (SDM Vol. 3C §27.3.1.5): blocking by
 	 * SMI must be 0 outside SMM (Bochs 2.7 reports bit 2 set in the INIT
@@ -53,6 +56,22 @@ enum exit_action handle_init(struct exit_ctx *ctx)
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, 0);
 	ctx->event_injected = false;
 	init_discard_events(v);
+	if (step.action == IS_WAIT_IN_ROOT) {
+		v->wait_for_sipi = false;
+		if (step.sipi_unreachable)
+			log_printf("CPU %u: INIT: this processor has no wait-for-SIPI activity state (IA32_VMX_MISC[8]=0) "
+				   "and ipi_relay is off: no SIPI can reach it; it waits in the hypervisor "
+				   "(set ipi_relay = on)\n", v->index);
+		else
+			log_printf("CPU %u: INIT: waiting for SIPI in the hypervisor (%s)\n", v->index,
+				   caps.relay ? "ipi_relay" : "no wait-for-SIPI activity state");
+		ipi_relay_wait_sipi(ctx);
+		return EXIT_RESUME;
+	}
+	if (!v->wait_for_sipi)
+		log_printf("CPU %u: INIT: waiting for SIPI\n", v->index);
+	v->wait_for_sipi = step.next == SIPI_WAIT_ACTIVITY;
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_FOR_SIPI);
 	return EXIT_RESUME;
 }
 
@@ -111,9 +130,13 @@ void sipi_start(struct exit_ctx *ctx, uint8_t vector)
 
 enum exit_action handle_sipi(struct exit_ctx *ctx)
 {
-	if (!ctx->vcpu->wait_for_sipi)
+	struct vcpu *v = ctx->vcpu;
+	struct init_sipi_caps caps = { .wait_for_sipi = v->hv->caps.wait_for_sipi, .relay = v->hv->apic_relay_page != 0 };
+	struct init_sipi_step step =
+		init_sipi_next(v->wait_for_sipi ? SIPI_WAIT_ACTIVITY : SIPI_NOT_WAITING, IS_SIPI_EXIT, &caps);
+	if (step.action != IS_START)
 		return EXIT_RESUME; /* a second SIPI is ignored, as on hardware */
-	ctx->vcpu->wait_for_sipi = false;
+	v->wait_for_sipi = false;
 	ctx->sub_kind = (uint8_t)exit_qualification(ctx);
 	sipi_start(ctx, (uint8_t)exit_qualification(ctx));
 	return EXIT_RESUME;

@@ -5,6 +5,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exit_reasons.h"
+#include "init_sipi_rules.h"
 #include "mmio_decode.h"
 
 #include <hv/cpu.h>
@@ -115,21 +116,14 @@ bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *
 	return true;
 }
 
-bool ipi_relay_take_init(struct exit_ctx *ctx)
+void ipi_relay_wait_sipi(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!__atomic_load_n(&v->relay_init, __ATOMIC_ACQUIRE))
-		return false;
 	/* Waiting before the INIT flag drops: a sender that looks in between
 	 * must see one of them, or its SIPI would be lost (it was: the SIPI
 	 * came while this CPU printed the line below). */
 	__atomic_store_n(&v->relay_waiting, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->relay_init, 0, __ATOMIC_SEQ_CST);
-	log_printf("CPU %u: INIT (relayed): waiting for SIPI\n", v->index);
-	/* The statistics count this exit as the INIT it carried (its cost runs
-	 * to the entry after the SIPI), the SIPI below as one more, costless. */
-	ctx->reason = EXIT_REASON_INIT;
-	ctx->sub_kind = STATS_NO_SUB;
 	/* INIT discards whatever event the exit interrupted or was to inject. */
 	ctx->event_injected = true;
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, 0);
@@ -141,8 +135,25 @@ bool ipi_relay_take_init(struct exit_ctx *ctx)
 	__atomic_store_n(&v->relay_sipi, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->relay_init, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->relay_waiting, 0, __ATOMIC_RELEASE);
+	struct init_sipi_caps caps = { .wait_for_sipi = v->hv->caps.wait_for_sipi, .relay = v->hv->apic_relay_page != 0 };
+	if (init_sipi_next(SIPI_WAIT_ROOT, IS_RELAYED_SIPI, &caps).action != IS_START)
+		return; /* not reached: a relayed SIPI always ends this wait */
 	init_discard_events(v); /* as for a real INIT */
 	sipi_start(ctx, (uint8_t)sipi);
 	stats_record(&v->stats, EXIT_REASON_SIPI, (uint8_t)sipi, 0, 0, 0);
+}
+
+bool ipi_relay_take_init(struct exit_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!__atomic_load_n(&v->relay_init, __ATOMIC_ACQUIRE))
+		return false;
+	log_printf("CPU %u: INIT (relayed): waiting for SIPI\n", v->index);
+	/* The statistics count this exit as the INIT it carried (its cost runs
+	 * to the entry after the SIPI), the SIPI as one more, costless. */
+	ctx->reason = EXIT_REASON_INIT;
+	ctx->sub_kind = STATS_NO_SUB;
+	v->wait_for_sipi = false; /* a relayed INIT always waits here (init_sipi_rules.h) */
+	ipi_relay_wait_sipi(ctx);
 	return true;
 }

@@ -23,4 +23,8 @@ bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *
  * at its vector; returns true (the NMI was ours, not the guest's). */
 bool ipi_relay_take_init(struct exit_ctx *ctx);
 
+/* After an INIT: waits in the hypervisor until a relayed SIPI comes for
+ * this vCPU, then starts it at the SIPI's vector (init_sipi_rules.h). */
+void ipi_relay_wait_sipi(struct exit_ctx *ctx);
+
 #endif
