@@ -43,6 +43,26 @@ vmx_launch_in_place:
 	xor eax, eax
 	jmp .out
 
+; The general registers in struct guest_regs / struct host_exception_frame
+; order, undone: R15 is at the lowest address.
+%macro POP_GPRS 0
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rbp
+	pop rbx
+	pop rdx
+	pop rcx
+	pop rax
+%endmacro
+
 ; VMCS HOST_RIP. At exit RSP = HOST_RSP, where the vcpu pointer is stored.
 ; The TSC is read as soon as RAX and RDX are saved: the exit's cost for the
 ; statistics runs from here (third argument of vmx_exit_handler).
@@ -70,21 +90,7 @@ vmx_exit_stub:
 	mov rdi, [rsp + 128]
 	mov rsi, rsp
 	call vmx_exit_handler wrt ..plt
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rbp
-	pop rbx
-	pop rdx
-	pop rcx
-	pop rax
+	POP_GPRS
 	add rsp, 8
 	vmresume
 	; VMRESUME failed: report with the flags that say how.
@@ -145,21 +151,7 @@ host_exception_common:
 	; It returns only where the interrupted code may go on (a machine
 	; check with RIPV, host.c): restore and return to it.
 	mov rsp, rbx
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rbp
-	pop rbx
-	pop rdx
-	pop rcx
-	pop rax
+	POP_GPRS
 	add rsp, 16
 	iretq
 

@@ -111,6 +111,17 @@ static void check_gates(const char *name, const struct caps_fixture *fx, const s
 	}
 }
 
+/* What cr.c writes back after a CR write. */
+static void put_guest_cr(struct vmcs_image *img, const struct guest_cr *g)
+{
+	vmcs_image_put(img, VMCS_GUEST_CR0, g->cr0);
+	vmcs_image_put(img, VMCS_CR0_READ_SHADOW, g->cr0_shadow);
+	vmcs_image_put(img, VMCS_GUEST_CR4, g->cr4);
+	vmcs_image_put(img, VMCS_CR4_READ_SHADOW, g->cr4_shadow);
+	vmcs_image_put(img, VMCS_GUEST_IA32_EFER, g->efer);
+	vmcs_image_put(img, VMCS_VMENTRY_CONTROLS, g->entry_controls);
+}
+
 static void later_states(const char *name, const struct caps_fixture *fx, const struct vmx_caps *c,
 			 const struct vmcs_image *launched, char *msg)
 {
@@ -176,21 +187,11 @@ static void later_states(const char *name, const struct caps_fixture *fx, const 
 	vmcs_image_put(&img, VMCS_GUEST_CS_ACCESS_RIGHTS, g.cs_access_rights);
 	CHECK(cr0_write(&g, &fx->msrs, c->unrestricted_guest, paged & ~BIT(31), &effects));
 	CHECK(cr4_write(&g, &fx->msrs, BIT(13) | BIT(14), g.cr4_shadow & ~BIT(5), &effects));
-	vmcs_image_put(&img, VMCS_GUEST_CR0, g.cr0);
-	vmcs_image_put(&img, VMCS_CR0_READ_SHADOW, g.cr0_shadow);
-	vmcs_image_put(&img, VMCS_GUEST_CR4, g.cr4);
-	vmcs_image_put(&img, VMCS_CR4_READ_SHADOW, g.cr4_shadow);
-	vmcs_image_put(&img, VMCS_GUEST_IA32_EFER, g.efer);
-	vmcs_image_put(&img, VMCS_VMENTRY_CONTROLS, g.entry_controls);
+	put_guest_cr(&img, &g);
 	CHECK_ENTRY(&img, "guest turned paging and PAE off (cr_rules)");
 	CHECK(cr4_write(&g, &fx->msrs, BIT(13) | BIT(14), g.cr4_shadow | BIT(5), &effects));
 	CHECK(cr0_write(&g, &fx->msrs, c->unrestricted_guest, paged, &effects));
-	vmcs_image_put(&img, VMCS_GUEST_CR0, g.cr0);
-	vmcs_image_put(&img, VMCS_CR0_READ_SHADOW, g.cr0_shadow);
-	vmcs_image_put(&img, VMCS_GUEST_CR4, g.cr4);
-	vmcs_image_put(&img, VMCS_CR4_READ_SHADOW, g.cr4_shadow);
-	vmcs_image_put(&img, VMCS_GUEST_IA32_EFER, g.efer);
-	vmcs_image_put(&img, VMCS_VMENTRY_CONTROLS, g.entry_controls);
+	put_guest_cr(&img, &g);
 	CHECK_ENTRY(&img, "guest turned paging back on (cr_rules)");
 }
 
