@@ -138,6 +138,10 @@ void ipi_relay_wait_sipi(struct exit_ctx *ctx)
 	struct init_sipi_caps caps = { .wait_for_sipi = v->hv->caps.wait_for_sipi, .relay = v->hv->apic_relay_page != 0 };
 	if (init_sipi_next(SIPI_WAIT_ROOT, IS_RELAYED_SIPI, &caps).action != IS_START)
 		return; /* not reached: a relayed SIPI always ends this wait */
+	/* The NMI of an INIT relayed while we waited here (it restarted the
+	 * wait) hit root mode: it is that INIT's, which discards pending events
+	 * like the first; left set, it would reach the started AP as an NMI. */
+	v->host_nmi_pending = 0;
 	init_discard_events(v); /* as for a real INIT */
 	sipi_start(ctx, (uint8_t)sipi);
 	stats_record(&v->stats, EXIT_REASON_SIPI, (uint8_t)sipi, 0, 0, 0);
