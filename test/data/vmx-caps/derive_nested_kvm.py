@@ -83,7 +83,11 @@ def ctl(low, high):
 def derive(host, version, hp):
     APICV, EPT_AD_BITS, GUEST = hp['apicv'], hp['eptad'], hp['guest']
     h = host
-    post_6_0 = version != '5.10'     # vmcs_config-based setup, split helpers
+    post_6_0 = version != '5.10'     # vmcs_config-based setup (6.1 on), split helpers (6.6 on)
+    # 6.1 still adds VMFUNC through cpu_has_vmx_vmfunc() (as 5.10 does); 6.6 and
+    # later take it from vmcs_config with the other listed secondary controls.
+    # Both read the host's allowed-1 bit, so the value is the same.
+    vmfunc_in_list = version not in ('5.10', '6.1')
     n = {}
     # pin-based (same in every version read)
     pin_low = PIN_ALWAYSON
@@ -118,7 +122,9 @@ def derive(host, version, hp):
     sec_list = (SEC_DESC | SEC_RDTSCP | SEC_X2APIC | SEC_WBINVD | SEC_APIC_REG | SEC_VID | SEC_RDRAND |
                 SEC_INVPCID | SEC_RDSEED | SEC_XSAVES)
     if post_6_0:
-        sec_list |= SEC_VMFUNC | SEC_TSC_SCALING | SEC_USR_WAIT
+        sec_list |= SEC_TSC_SCALING | SEC_USR_WAIT
+    if vmfunc_in_list:
+        sec_list |= SEC_VMFUNC
     sec = host2 & sec_list
     sec |= SEC_SHADOW_VMCS | SEC_EPT
     hept = lo(h['ept_vpid_cap'])
@@ -129,7 +135,7 @@ def derive(host, version, hp):
         ept |= EPT_AD
     vmfunc = 0
     if host2 & SEC_VMFUNC:           # cpu_has_vmx_vmfunc()
-        if not post_6_0:
+        if not vmfunc_in_list:
             sec |= SEC_VMFUNC
         vmfunc = 1                   # VMX_VMFUNC_EPTP_SWITCHING (enable_ept)
     sec |= SEC_VPID | SEC_UG | SEC_VAPIC
@@ -197,12 +203,16 @@ HOSTS = {
         cr4_text='FSGSBASE, SMEP; no SMAP',
         extra=''),
 }
-RUNS = [('5.10', 'skylake'), ('6.6', 'skylake'), ('mainline', 'skylake'),
-        ('5.10', 'ivybridge'), ('mainline', 'ivybridge')]
+RUNS = [('5.10', 'skylake'), ('6.1', 'skylake'), ('6.6', 'skylake'), ('mainline', 'skylake'),
+        ('5.10', 'ivybridge'), ('6.1', 'ivybridge'), ('mainline', 'ivybridge')]
 
 SOURCES = {
     '5.10': ('Linux 5.10.13', 'github.com/Rtoax/linux-5.10.13 @ d3bb9a3a11075ca6e22d132740e06befc1bc0dc3, '
              'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs()'),
+    '6.1': ('Linux 6.1.134 (Android kernel tree)', 'github.com/MotorolaMobilityLLC/kernel-msm @ '
+            'b5c77f3827aa351b7d13980b234ec929b34f958b (Makefile there: VERSION 6, PATCHLEVEL 1, SUBLEVEL 134), '
+            'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs() (one function from vmcs_config; '
+            'no nested_vmx_setup_*() helpers in 6.1)'),
     '6.6': ('Linux 6.6.75 (WSL2 kernel 6.6.75.1)', 'github.com/microsoft/WSL2-Linux-Kernel @ '
             'be328357046d291498dab2574b690b4eb5b6ea8c (Makefile there: 6.6.75.1), arch/x86/kvm/vmx/nested.c, '
             'nested_vmx_setup_ctls_msrs() and its nested_vmx_setup_*() helpers (same text in '
@@ -210,6 +220,17 @@ SOURCES = {
     'mainline': ('Linux mainline (6.12 or later: nested_vmx_setup_basic() uses vmx_basic_encode_vmcs_info())',
                  'github.com/gregkh/linux @ 0e729a53689257803ec0c3d633b26f6a5e57d22b, '
                  'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs() and its helpers'),
+}
+
+# Per-version lines for the header (what the source is and how it differs).
+EXTRA = {
+    '6.1': '# ASSUMED: the vendor (Android) tree\'s nested_vmx_setup_ctls_msrs() is upstream 6.1.134\'s; it\n'
+           '#          was read there only (no upstream 6.1.y copy with a verifiable Makefile was found).\n'
+           '# note: 6.1 takes the host\'s allowed-1 bits from vmcs_config like 6.6, with the same lists\n'
+           '#       (TSC scaling and user wait/pause listed, PERF_GLOBAL_CTRL entry/exit emulated, wait-for-SIPI),\n'
+           '#       in one function; VMFUNC comes from cpu_has_vmx_vmfunc() (6.6: from the list). For this\n'
+           '#       host every MSR equals what the 6.6 and mainline rules give and differs from 5.10\'s only in MISC\n'
+           '#       bit 8 (wait-for-SIPI), as the host offers neither TSC scaling nor user wait/pause.\n',
 }
 
 ORDER = ['basic', 'pinbased', 'procbased', 'exit', 'entry', 'true_pinbased', 'true_procbased',
@@ -247,6 +268,7 @@ def main():
                 f.write('#          the nested lists name (true for the controls KVM opts into on this host)')
             f.write('.\n')
             f.write(hp['extra'])
+            f.write(EXTRA.get(version, ''))
             f.write('# ASSUMED: the guest has an architectural PMU of version 2 or later (QEMU -cpu host), so the\n'
                     '#          "load IA32_PERF_GLOBAL_CTRL" entry/exit controls stay (KVM clears them otherwise).\n')
             if version == '5.10':
