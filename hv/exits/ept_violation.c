@@ -11,6 +11,7 @@
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
 #include "ipi_relay.h"
+#include "mmio_reset.h"
 
 #include <hv/cpu.h>
 
@@ -42,6 +43,8 @@ enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 	struct hv *hv = v->hv;
 	enum exit_action relayed;
 	if (e.write && ipi_relay_apic_write(ctx, gpa, &relayed))
+		return relayed;
+	if (e.write && mmio_reset_write(ctx, gpa, &relayed))
 		return relayed;
 	bool ours = gpa >= hv->arena_base && gpa < hv->arena_base + hv->arena_size;
 	if (!ours && ept_map_on_demand(v, gpa))

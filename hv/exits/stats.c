@@ -112,8 +112,9 @@ size_t stats_sub_format(unsigned reason, uint32_t key, char *buf, size_t cap)
 		return fmt_format(buf, cap, "%s", key == 0 ? "wake" : key == 1 ? "hlt-state" : "native");
 	case EXIT_REASON_PREEMPTION_TIMER: /* 1: event delivery's kick (interrupt.c) */
 		return fmt_format(buf, cap, "%s", key == 1 ? "kick" : "statistics");
-	case EXIT_REASON_EPT_VIOLATION: /* only relayed local APIC writes have one */
-		return fmt_format(buf, cap, "apic:0x%03x", key);
+	case EXIT_REASON_EPT_VIOLATION: /* relayed local APIC writes; stores to the reset register's page */
+		return key & STATS_SUB_ACPI_RESET ? fmt_format(buf, cap, "acpi-reset-page:0x%03x", key & 0xfff)
+						  : fmt_format(buf, cap, "apic:0x%03x", key);
 	default:
 		return fmt_format(buf, cap, "key:0x%x", key);
 	}

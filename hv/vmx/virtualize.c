@@ -78,7 +78,7 @@ static void find_acpi_power(struct acpi_power *acpi)
 		   acpi->pm1a_control, acpi->pm1b_control,
 		   acpi->reset_in_io ? "I/O" : acpi->reset_mmio ? "memory" : "none",
 		   (unsigned long long)(acpi->reset_in_io ? acpi->reset_port : acpi->reset_mmio), acpi->reset_value,
-		   acpi->reset_mmio ? " (except the memory-mapped reset register)" : "");
+		   "");
 }
 
 /* What the guest's CPUID says differently from the processor's, and why
@@ -214,6 +214,24 @@ static void virtualize_aps(struct vcpu *const *aps, const uint32_t *apic_ids, un
 
 /* Everything that lives in the arena: struct hv, the host image copy, host
  * page tables, EPT, the vCPUs; then VMX on and VMLAUNCH, BSP first. */
+/* A memory-mapped ACPI reset register: its page read-only in EPT, so the
+ * guest's stores there exit and the hypervisor performs them
+ * (mmio_reset.c), seeing the reset first. Mapped first where it lies
+ * beyond the start-up map. */
+static enum hv_status protect_reset_register(struct hv *hv)
+{
+	uint64_t page = hv->acpi.reset_mmio & ~0xfffull;
+	if (ept_set_permissions(&hv->ept, page, 4096, EPT_READ | EPT_EXEC) != 0 &&
+	    (ept_map_region(&hv->ept, &hv->mtrrs, page, hv->caps.ept_1gb) < 0 ||
+	     ept_set_permissions(&hv->ept, page, 4096, EPT_READ | EPT_EXEC) != 0)) {
+		log_printf("cannot write-protect the ACPI reset register's page 0x%llx\n", (unsigned long long)page);
+		return HV_ERR_NO_MEMORY;
+	}
+	log_printf("ACPI reset register in memory at 0x%llx: its page is read-only in EPT, stores there exit\n",
+		   (unsigned long long)hv->acpi.reset_mmio);
+	return HV_OK;
+}
+
 static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
 				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
 				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
@@ -290,6 +308,8 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		log_printf("ipi_relay: local APIC page 0x%llx read-only; INIT/SIPI between our CPUs relayed\n",
 			   (unsigned long long)page);
 	}
+	if (hv->acpi.reset_mmio && (st = protect_reset_register(hv)) != HV_OK)
+		return st;
 	hv->eptp = ept_pointer(&hv->ept, false);
 	uint64_t reach_gb = (maxphyaddr >= 48 ? 1ull << 48 : 1ull << maxphyaddr) >> 30;
 	char rest[64] = "";

@@ -6,6 +6,10 @@
  * with SLP_TYP=5 to PM1a and the reset value to the reset register. The
  * ports lead nowhere in Bochs; the hypervisor must notice both writes and
  * print its final statistics. Ends the run through Bochs's shutdown port.
+ * Built a second time with ACPI_SHIM_MMIO_RESET (acpi_shim_mmio.efi): the
+ * reset register is then a byte in system memory (a page of this image),
+ * as some real FADTs have it; the guest's byte store there must be seen
+ * and performed by the hypervisor (mmio_reset.c), and reads back.
  * Test tool: never for real machines. */
 #include <efi.h>
 #include <efilib.h>
@@ -22,6 +26,10 @@
 #define RESET_VALUE 0x77
 
 static uint8_t tables[1024] __attribute__((aligned(16)));
+#ifdef ACPI_SHIM_MMIO_RESET
+static volatile uint8_t reset_page[4096] __attribute__((aligned(4096)));
+#define RESET_OFFSET 0x10
+#endif
 
 static void header(uint8_t *t, const char *sig, uint32_t len)
 {
@@ -38,9 +46,15 @@ static void *build_tables(void)
 	header(fadt, "FACP", 276);
 	put32(fadt + 64, PM1A_CONTROL);
 	put32(fadt + 112, 1u << 10); /* RESET_REG_SUP */
+#ifdef ACPI_SHIM_MMIO_RESET
+	fadt[116] = 0;               /* reset register: system memory, 8 bits */
+	fadt[117] = 8;
+	put64(fadt + 120, (uint64_t)(uintptr_t)&reset_page[RESET_OFFSET]);
+#else
 	fadt[116] = 1;               /* reset register: I/O space, 8 bits */
 	fadt[117] = 8;
 	put64(fadt + 120, RESET_PORT);
+#endif
 	fadt[128] = RESET_VALUE;
 	checksum(fadt, 276, 9);
 	header(xsdt, "XSDT", 44);
@@ -65,8 +79,15 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 
 	log_raw("acpi_shim: PM1a control <- SLP_TYP=5 | SLP_EN\n");
 	__asm__ volatile("outw %w0, %w1" ::"a"((uint16_t)((5u << 10) | (1u << 13))), "Nd"((uint16_t)PM1A_CONTROL));
+#ifdef ACPI_SHIM_MMIO_RESET
+	log_raw("acpi_shim: reset register (memory 0x%lx) <- 0x%x\n", (uint64_t)(uintptr_t)&reset_page[RESET_OFFSET],
+		RESET_VALUE);
+	reset_page[RESET_OFFSET] = RESET_VALUE;
+	log_raw("acpi_shim: reset register reads back 0x%x\n", reset_page[RESET_OFFSET]);
+#else
 	log_raw("acpi_shim: reset register <- 0x%x\n", RESET_VALUE);
 	outb(RESET_PORT, RESET_VALUE);
+#endif
 	log_raw("acpi_shim: done\n");
 	serial_drain();
 	for (const char *p = "Shutdown"; *p; p++)

@@ -18,8 +18,35 @@ static bool read_mem(void *ctx, uint64_t gpa, void *buf, size_t len)
 
 static void put64(uint64_t gpa, uint64_t v) { memcpy(mem + gpa, &v, 8); }
 
+/* Byte and word stores (the ACPI reset register, mmio_reset.c). */
+static void test_narrow_stores(void)
+{
+	struct mmio_store s;
+	static const uint8_t movb_al[] = { 0x88, 0x01 };           /* mov [rcx], al */
+	CHECK(mmio_decode_store(movb_al, sizeof(movb_al), &s));
+	CHECK(s.width == 1 && s.reg == 0 && !s.high_byte && s.length == 2);
+	CHECK(!mmio_decode_store32(movb_al, sizeof(movb_al), &s)); /* not for the APIC */
+	static const uint8_t movb_ah[] = { 0x88, 0x21 };           /* mov [rcx], ah */
+	CHECK(mmio_decode_store(movb_ah, sizeof(movb_ah), &s));
+	CHECK(s.width == 1 && s.reg == 0 && s.high_byte);
+	static const uint8_t movb_sil[] = { 0x40, 0x88, 0x31 };    /* mov [rcx], sil */
+	CHECK(mmio_decode_store(movb_sil, sizeof(movb_sil), &s));
+	CHECK(s.width == 1 && s.reg == 6 && !s.high_byte && s.length == 3);
+	static const uint8_t movb_imm[] = { 0xc6, 0x40, 0x10, 0x06 }; /* mov byte [rax+0x10], 6 */
+	CHECK(mmio_decode_store(movb_imm, sizeof(movb_imm), &s));
+	CHECK(s.width == 1 && s.immediate && s.imm == 6 && s.length == 4);
+	static const uint8_t movw_imm[] = { 0x66, 0xc7, 0x00, 0x34, 0x12 }; /* mov word [rax], 0x1234 */
+	CHECK(mmio_decode_store(movw_imm, sizeof(movw_imm), &s));
+	CHECK(s.width == 2 && s.imm == 0x1234 && s.length == 5);
+	static const uint8_t bad66[] = { 0x66, 0x88, 0x01 };
+	CHECK(!mmio_decode_store(bad66, sizeof(bad66), &s));
+	static const uint8_t short_imm[] = { 0xc6, 0x00 };
+	CHECK(!mmio_decode_store(short_imm, sizeof(short_imm), &s));
+}
+
 int main(void)
 {
+	test_narrow_stores();
 	struct mmio_store s;
 	/* OVMF's MmioWrite32: mov [rcx], edx = 89 11 */
 	static const uint8_t ovmf[] = { 0x89, 0x11, 0xc3 };
