@@ -79,15 +79,24 @@ def ctl(low, high):
     return low | (high << 32)
 
 
+def uses_vmcs_config(version):
+    """6.1 and later start from vmcs_config; 5.10 and 5.15 rdmsr() the host MSRs."""
+    return version not in ('5.10', '5.15')
+
+
 # Each version: which rules differ. Read from the source named in SOURCES.
 def derive(host, version, hp):
     APICV, EPT_AD_BITS, GUEST = hp['apicv'], hp['eptad'], hp['guest']
     h = host
-    post_6_0 = version != '5.10'     # vmcs_config-based setup (6.1 on), split helpers (6.6 on)
-    # 6.1 still adds VMFUNC through cpu_has_vmx_vmfunc() (as 5.10 does); 6.6 and
-    # later take it from vmcs_config with the other listed secondary controls.
-    # Both read the host's allowed-1 bit, so the value is the same.
-    vmfunc_in_list = version not in ('5.10', '6.1')
+    post_6_0 = uses_vmcs_config(version)  # vmcs_config-based setup (6.1 on), split helpers (6.6 on)
+    # 5.15 reads the host MSRs with rdmsr as 5.10 does (PERF_GLOBAL_CTRL entry/exit
+    # controls only where the host has them), but already lists TSC scaling and
+    # user wait/pause and offers wait-for-SIPI.
+    sec_tsc_uwait = version != '5.10'
+    # 5.10, 5.15 and 6.1 add VMFUNC through cpu_has_vmx_vmfunc(); 6.6 and later
+    # take it from vmcs_config with the other listed secondary controls. Both
+    # read the host's allowed-1 bit, so the value is the same.
+    vmfunc_in_list = version not in ('5.10', '5.15', '6.1')
     n = {}
     # pin-based (same in every version read)
     pin_low = PIN_ALWAYSON
@@ -121,7 +130,7 @@ def derive(host, version, hp):
     host2 = hi(h['procbased2'])
     sec_list = (SEC_DESC | SEC_RDTSCP | SEC_X2APIC | SEC_WBINVD | SEC_APIC_REG | SEC_VID | SEC_RDRAND |
                 SEC_INVPCID | SEC_RDSEED | SEC_XSAVES)
-    if post_6_0:
+    if sec_tsc_uwait:
         sec_list |= SEC_TSC_SCALING | SEC_USR_WAIT
     if vmfunc_in_list:
         sec_list |= SEC_VMFUNC
@@ -203,12 +212,16 @@ HOSTS = {
         cr4_text='FSGSBASE, SMEP; no SMAP',
         extra=''),
 }
-RUNS = [('5.10', 'skylake'), ('6.1', 'skylake'), ('6.6', 'skylake'), ('mainline', 'skylake'),
-        ('5.10', 'ivybridge'), ('6.1', 'ivybridge'), ('mainline', 'ivybridge')]
+RUNS = [('5.10', 'skylake'), ('5.15', 'skylake'), ('6.1', 'skylake'), ('6.6', 'skylake'),
+        ('mainline', 'skylake'),
+        ('5.10', 'ivybridge'), ('5.15', 'ivybridge'), ('6.1', 'ivybridge'), ('mainline', 'ivybridge')]
 
 SOURCES = {
     '5.10': ('Linux 5.10.13', 'github.com/Rtoax/linux-5.10.13 @ d3bb9a3a11075ca6e22d132740e06befc1bc0dc3, '
              'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs()'),
+    '5.15': ('Linux 5.15.185 (Android kernel tree)', 'github.com/MotorolaMobilityLLC/kernel-msm @ '
+             '258d45ad86b0a094b9a7f12974d4767774eafe03 (Makefile there: VERSION 5, PATCHLEVEL 15, SUBLEVEL 185), '
+             'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs() (rdmsr() of the host MSRs, as 5.10)'),
     '6.1': ('Linux 6.1.134 (Android kernel tree)', 'github.com/MotorolaMobilityLLC/kernel-msm @ '
             'b5c77f3827aa351b7d13980b234ec929b34f958b (Makefile there: VERSION 6, PATCHLEVEL 1, SUBLEVEL 134), '
             'arch/x86/kvm/vmx/nested.c, nested_vmx_setup_ctls_msrs() (one function from vmcs_config; '
@@ -224,6 +237,12 @@ SOURCES = {
 
 # Per-version lines for the header (what the source is and how it differs).
 EXTRA = {
+    '5.15': '# ASSUMED: the vendor (Android) tree\'s nested_vmx_setup_ctls_msrs() is upstream 5.15.185\'s; it\n'
+            '#          was read there only (no upstream 5.15.y copy with a verifiable Makefile was found).\n'
+            '# note: 5.15 reads the host MSRs with rdmsr() as 5.10 does (the PERF_GLOBAL_CTRL entry/exit\n'
+            '#       controls only where the host has them, VMFUNC from cpu_has_vmx_vmfunc()), but lists TSC\n'
+            '#       scaling and user wait/pause and offers wait-for-SIPI. For this host every MSR equals\n'
+            '#       what the 6.1 rules give and differs from 5.10\'s only in MISC bit 8 (wait-for-SIPI).\n',
     '6.1': '# ASSUMED: the vendor (Android) tree\'s nested_vmx_setup_ctls_msrs() is upstream 6.1.134\'s; it\n'
            '#          was read there only (no upstream 6.1.y copy with a verifiable Makefile was found).\n'
            '# note: 6.1 takes the host\'s allowed-1 bits from vmcs_config like 6.6, with the same lists\n'
@@ -263,7 +282,7 @@ def main():
             f.write('# ASSUMED: the CPUID-gated secondary controls (RDTSCP, INVPCID, XSAVES, user wait/pause)\n')
             f.write('#          follow that CPUID (vmx.c, vmx_adjust_secondary_exec_control(); vmx.c not re-read\n')
             f.write('#          per version)')
-            if version != '5.10':
+            if uses_vmcs_config(version):
                 f.write('; vmcs_config holds the host allowed-1 bit of every control\n')
                 f.write('#          the nested lists name (true for the controls KVM opts into on this host)')
             f.write('.\n')
