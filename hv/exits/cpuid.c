@@ -32,9 +32,11 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 		c = hv_cpuid_leaf(leaf);
 	} else {
 		c = cpuid_count(leaf, subleaf);
-		uint32_t regs[4] = { c.eax, c.ebx, c.ecx, c.edx };
-		cpuid_filter_apply(&ctx->vcpu->hv->cpuid, leaf, subleaf, regs);
-		c = (struct cpuid_regs){ regs[0], regs[1], regs[2], regs[3] };
+		if (cpuid_filter_touches(leaf)) { /* not on the hot path of the other leaves */
+			uint32_t regs[4] = { c.eax, c.ebx, c.ecx, c.edx };
+			cpuid_filter_apply(&ctx->vcpu->hv->cpuid, leaf, subleaf, regs);
+			c = (struct cpuid_regs){ regs[0], regs[1], regs[2], regs[3] };
+		}
 		if (leaf == 1) {
 			c.ecx |= CPUID_1_ECX_HYPERVISOR;
 			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_OSXSAVE, c.ecx, CPUID_1_ECX_OSXSAVE);

@@ -67,6 +67,21 @@ uint64_t exit_qualification(struct exit_ctx *ctx)
 	return ctx->qualification;
 }
 
+/* Work flagged for this CPU: another processor changed the EPT's memory
+ * types (MTRR write, msr.c): drop what this one cached, host page tables
+ * included, before it runs the guest again; a machine check to deliver. */
+static void attend_flags(struct exit_ctx *ctx)
+{
+	struct vcpu *v = ctx->vcpu;
+	if (v->ept_flush_pending) {
+		v->ept_flush_pending = 0;
+		invept(INVEPT_ALL_CONTEXT, 0);
+		write_cr3(read_cr3());
+	}
+	if (v->host_mc_pending)
+		deliver_machine_check(ctx);
+}
+
 /* Called by vmx_exit_stub with the TSC it read as its first instruction.
  * The cost of the exit, recorded last, runs to here, just before the stub
  * restores the guest's registers and resumes it. */
@@ -112,15 +127,8 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	case EXIT_STOP:
 		stop_guest(&ctx);
 	}
-	/* Another processor changed the EPT's memory types (MTRR write, msr.c):
-	 * drop what this one cached before it runs the guest again. */
-	if (v->ept_generation != v->hv->ept_generation) {
-		v->ept_generation = v->hv->ept_generation;
-		invept(INVEPT_ALL_CONTEXT, 0);
-		write_cr3(read_cr3()); /* the host's page tables may have been split too */
-	}
-	if (v->host_mc_pending)
-		deliver_machine_check(&ctx);
+	if (*(volatile uint16_t *)&v->host_mc_pending) /* either flag; rare */
+		attend_flags(&ctx);
 	if (!events_idle(&ctx))
 		deliver_pending_events(&ctx);
 	if (!ctx.not_counted)

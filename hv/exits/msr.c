@@ -42,7 +42,7 @@ enum exit_action handle_rdmsr(struct exit_ctx *ctx)
  * too (the hypervisor's own accesses, and what the guest reads back), the
  * snapshot and the EPT follow, and every processor drops the translations
  * it cached with the old types: this one now, the others at their next
- * exit (ept_generation, dispatch.c). The host's page tables are split
+ * exit (ept_flush_pending, dispatch.c). The host's page tables are split
  * where a large page now spans two types (host_paging.c), and each
  * processor reloads its host CR3 with the INVEPT. An OS changes MTRRs on every
  * processor in turn (SDM Vol. 3A §12.11.8), so each takes its own exit. */
@@ -61,8 +61,9 @@ static enum exit_action write_mtrr(struct exit_ctx *ctx, uint32_t index, uint64_
 		/* The host's own large pages must not span two types either. */
 		if (host_paging_refresh(&hv->host_paging, &hv->mtrrs) > 0)
 			write_cr3(read_cr3());
-		__atomic_add_fetch(&hv->ept_generation, 1, __ATOMIC_RELEASE);
-		v->ept_generation = hv->ept_generation;
+		for (unsigned i = 0; i < hv->cpu_count; i++)
+			if (hv->vcpus[i] != v)
+				__atomic_store_n(&hv->vcpus[i]->ept_flush_pending, 1, __ATOMIC_RELEASE);
 		invept(INVEPT_ALL_CONTEXT, 0);
 	}
 	spin_unlock(&hv->ept_lock);

@@ -40,8 +40,7 @@ void cpuid_filter_compute(const struct vmx_msr_snapshot *msrs, const struct cpui
 
 void cpuid_filter_apply(const struct cpuid_filter *f, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
-	/* The exit path of every CPUID: leave the other leaves at once. */
-	if (leaf != 1 && leaf != 7 && leaf != 0xd && leaf != 0x14 && leaf != 0x80000001u)
+	if (!cpuid_filter_touches(leaf))
 		return;
 	if (leaf == 0x14) {
 		if (f->hide_leaf_0x14)

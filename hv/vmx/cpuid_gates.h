@@ -93,4 +93,11 @@ void cpuid_filter_compute(const struct vmx_msr_snapshot *msrs, const struct cpui
 /* The guest's view of one CPUID result (regs[0..3] = EAX..EDX). */
 void cpuid_filter_apply(const struct cpuid_filter *f, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 
+/* Whether cpuid_filter_apply can change this leaf's result at all: the
+ * CPUID exit's hot path calls it only then. */
+static inline bool cpuid_filter_touches(uint32_t leaf)
+{
+	return leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x14 || leaf == 0x80000001u;
+}
+
 #endif

@@ -76,7 +76,10 @@ struct vcpu {
 	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16. */
 	_Alignas(8) volatile uint8_t host_nmi_pending;
 	volatile uint64_t vmreads, vmwrites;
-	volatile uint8_t host_mc_pending; /* gs:24: a machine check hit root mode (host.c) */
+	/* Work the exit path must do before the next entry, one 16-bit load
+	 * for both (dispatch.c): */
+	volatile uint8_t host_mc_pending;   /* gs:24: a machine check hit root mode (host.c) */
+	volatile uint8_t ept_flush_pending; /* another CPU changed the EPT's memory types (msr.c) */
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
@@ -85,7 +88,6 @@ struct vcpu {
 	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
-	uint64_t ept_generation;            /* hv->ept_generation when this CPU last did INVEPT */
 	unsigned mtrr_writes;
 	bool microcode_update_reported;
 	bool stopped;
@@ -103,6 +105,8 @@ _Static_assert(offsetof(struct vcpu, vmwrites) - offsetof(struct vcpu, host_nmi_
 	       "vmx_ops.h counts VMWRITEs at gs:16");
 _Static_assert(offsetof(struct vcpu, host_mc_pending) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_MC_PENDING,
 	       "host.c sets the machine-check flag at gs:24");
+_Static_assert(offsetof(struct vcpu, ept_flush_pending) == offsetof(struct vcpu, host_mc_pending) + 1,
+	       "dispatch.c reads both flags with one 16-bit load");
 
 
 
@@ -116,7 +120,6 @@ struct hv {
 	struct ept ept;
 	struct mtrr_snapshot mtrrs;       /* memory types of the EPT (MTRR writes update it) */
 	volatile int ept_lock;            /* held while the EPT or mtrrs change */
-	volatile uint64_t ept_generation; /* bumped when cached EPT translations must go (msr.c) */
 	uint64_t eptp;
 	uint64_t tsc_hz;
 	uint32_t preemption_timer_reload; /* 0 = no periodic statistics */
