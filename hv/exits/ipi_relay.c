@@ -1,4 +1,5 @@
 /* INIT/SIPI relay (ipi_relay.h). */
+#include "guest_memory.h"
 #include "ipi_relay.h"
 
 #include "../apic/apic.h"
@@ -11,37 +12,6 @@
 #include <hv/cpu.h>
 
 #define RELAY_SIPI_VALID 0x100u
-
-static bool read_guest_phys(void *ctx, uint64_t gpa, void *buf, size_t len)
-{
-	const struct hv *hv = ctx;
-	if (gpa + len < gpa || (gpa < hv->arena_base + hv->arena_size && gpa + len > hv->arena_base))
-		return false; /* never through our own memory */
-	const volatile uint8_t *src = (const volatile uint8_t *)(uintptr_t)gpa;
-	for (size_t i = 0; i < len; i++)
-		((uint8_t *)buf)[i] = src[i];
-	return true;
-}
-
-/* The instruction bytes at the guest's RIP (64-bit code), up to 15. */
-static size_t fetch_code(struct hv *hv, uint8_t *code)
-{
-	uint64_t rip = vmcs_read(VMCS_GUEST_RIP), cr0 = vmcs_read(VMCS_GUEST_CR0),
-		 cr4 = vmcs_read(VMCS_GUEST_CR4), efer = vmcs_read(VMCS_GUEST_IA32_EFER), cr3 = vmcs_read(VMCS_GUEST_CR3);
-	size_t got = 0;
-	while (got < 15) {
-		uint64_t gpa, linear = rip + got;
-		if (!guest_linear_to_phys(cr0, cr4, efer, cr3, linear, read_guest_phys, hv, &gpa))
-			break;
-		size_t chunk = 4096 - (linear & 4095);
-		if (chunk > 15 - got)
-			chunk = 15 - got;
-		if (!read_guest_phys(hv, gpa, code + got, chunk))
-			break;
-		got += chunk;
-	}
-	return got;
-}
 
 static struct vcpu *vcpu_by_apic_id(struct hv *hv, uint32_t apic_id)
 {
@@ -97,7 +67,7 @@ bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *
 	if (!hv->apic_relay_page || (gpa & ~0xfffull) != hv->apic_relay_page)
 		return false;
 	uint8_t code[15];
-	size_t n = fetch_code(hv, code);
+	size_t n = guest_code_at_rip(hv, code);
 	struct mmio_store st;
 	if (!mmio_decode_store32(code, n, &st)) {
 		log_printf("APIC write at RIP 0x%llx: instruction %02x %02x %02x %02x not decoded (ipi_relay)\n",
