@@ -75,8 +75,15 @@ echo c >"$work/rc"
 
 # The display goes to a private Xvfb: no window, and no TCP port opened
 # (rfb would listen on 0.0.0.0:5900).
-setsid xvfb-run -a bochs -q -f "$work/bochsrc" -rc "$work/rc" </dev/null >"$work/bochs.out" 2>&1 &
+# Bochs runs in a session of its own, so that one kill ends it and its
+# Xvfb; it must never outlive this script: if we are killed (a ctest time
+# limit, ^C) the trap ends it, and `timeout` bounds it even when we are
+# killed with SIGKILL, which no trap sees (orphaned Bochs runs once slowed a
+# whole suite to a crawl).
+setsid timeout -s KILL $((timeout + 30)) xvfb-run -a bochs -q -f "$work/bochsrc" -rc "$work/rc" \
+	</dev/null >"$work/bochs.out" 2>&1 &
 pid=$!
+trap 'kill -KILL -- -$pid 2>/dev/null' EXIT INT TERM
 tailpid=
 if [ $quiet = 0 ]; then
 	tail -n +1 -F "$log" 2>/dev/null &
