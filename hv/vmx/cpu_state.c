@@ -20,7 +20,6 @@ void cpu_features_read(struct cpu_features *f)
 		uint32_t regs[4] = { r.eax, r.ebx, r.ecx, r.edx };
 		f->words.w[w] = regs[cpuid_words[w].reg];
 	}
-	f->leaf1_edx = cpuid(1).edx;
 	f->maxphyaddr = cpu_maxphyaddr();
 	f->page_1gb = max_ext >= 0x80000001u && (cpuid(0x80000001u).edx & (1u << 26));
 }

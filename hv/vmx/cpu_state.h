@@ -14,7 +14,6 @@
 
 struct cpu_features {
 	struct cpuid_words words;  /* the words cpuid_gates.h names */
-	uint32_t leaf1_edx;
 	unsigned maxphyaddr;       /* CPUID 0x80000008 EAX[7:0], else 36 */
 	bool page_1gb;             /* CPUID 0x80000001 EDX[26] */
 };

@@ -20,8 +20,7 @@ void *arena_alloc_pages(struct hv *hv, unsigned pages)
 
 enum hv_status host_build_page_tables(struct hv *hv, const struct ept_ops *ops, uint64_t top)
 {
-	bool page1gb = cpuid(0x80000001).edx & (1u << 26);
-	if (host_paging_build(&hv->host_paging, ops, &hv->mtrrs, top, page1gb) != 0)
+	if (host_paging_build(&hv->host_paging, ops, &hv->mtrrs, top, hv->features.page_1gb) != 0)
 		return HV_ERR_NO_MEMORY;
 	hv->host_cr3 = hv->host_paging.cr3;
 	return HV_OK;
