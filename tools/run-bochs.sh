@@ -19,6 +19,7 @@
 # hypervisor (measured: no progress after 2 minutes); skylake_x reaches
 # user space in about 2.33e9 ticks.
 set -uo pipefail
+. "$(dirname "$0")/run-watch.sh"
 
 image= disk2= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
 while [ $# -gt 0 ]; do
@@ -79,51 +80,16 @@ echo c >"$work/rc"
 # Xvfb; it must never outlive this script: if we are killed (a ctest time
 # limit, ^C) the trap ends it, and `timeout` bounds it even when we are
 # killed with SIGKILL, which no trap sees (orphaned Bochs runs once slowed a
-# whole suite to a crawl).
+# whole suite to a crawl); tools/run-watch.sh watches it.
 setsid timeout -s KILL $((timeout + 30)) xvfb-run -a bochs -q -f "$work/bochsrc" -rc "$work/rc" \
 	</dev/null >"$work/bochs.out" 2>&1 &
-pid=$!
-trap 'kill -KILL -- -$pid 2>/dev/null' EXIT INT TERM
-tailpid=
-if [ $quiet = 0 ]; then
-	tail -n +1 -F "$log" 2>/dev/null &
-	tailpid=$!
-fi
-
-status=
-start=$SECONDS
-while kill -0 $pid 2>/dev/null; do
-	if [ -n "$until" ] && grep -qaE "$until" "$log"; then
-		status=until
-		break
-	fi
-	if [ -n "$until_bochs" ] && grep -qaE "$until_bochs" "$work/bochs.log"; then
-		status=until_bochs
-		break
-	fi
-	if [ $((SECONDS - start)) -ge "$timeout" ]; then
-		status=timeout
-		break
-	fi
-	sleep 0.5
-done
-kill -KILL -- -$pid 2>/dev/null
-wait $pid 2>/dev/null
-sleep 0.3
-# Bochs may have ended on the awaited line between two polls (a soft
-# power-off exits at once): look once more.
-if [ -z "$status" ] && [ -n "$until" ] && grep -qaE "$until" "$log"; then
-	status=until
-elif [ -z "$status" ] && [ -n "$until_bochs" ] && grep -qaE "$until_bochs" "$work/bochs.log" 2>/dev/null; then
-	status=until_bochs
-fi
-[ -n "$tailpid" ] && kill $tailpid 2>/dev/null
-wait 2>/dev/null
+watch_emulator $! "$log" "$timeout" "$quiet" "$until" "$work/bochs.log" "$until_bochs"
+status=$watch_status
 
 if [ "$status" = until ]; then
 	rc=0
 	why="serial line matched /$until/"
-elif [ "$status" = until_bochs ]; then
+elif [ "$status" = until2 ]; then
 	rc=0
 	why="Bochs log line matched /$until_bochs/: $(grep -aE -m1 "$until_bochs" "$work/bochs.log")"
 elif [ "$status" = timeout ]; then
@@ -140,7 +106,7 @@ else
 	tail -n 5 "$work/bochs.out" >&2
 fi
 ticks=$(grep -aoE "^[0-9]+" "$work/bochs.log" | tail -n 1)
-echo "run-bochs: $why after $((SECONDS - start))s wall${ticks:+, about $((10#$ticks)) ticks}; serial log in $log" >&2
+echo "run-bochs: $why after ${watch_seconds}s wall${ticks:+, about $((10#$ticks)) ticks}; serial log in $log" >&2
 if [ -n "${RUN_BOCHS_KEEP:-}" ]; then
 	echo "run-bochs: RUN_BOCHS_KEEP set: Bochs log and config kept in $work" >&2
 else

@@ -11,6 +11,7 @@
 # usage: run-qemu.sh IMAGE [--log FILE] [--timeout S] [--until REGEX]
 #                    [--cpus N] [--memory MiB] [--accel kvm|tcg] [--disk2 IMAGE2] [--quiet]
 set -uo pipefail
+. "$(dirname "$0")/run-watch.sh"
 
 image= disk2= log=serial.log timeout=600 until= cpus=1 memory=512 accel= quiet=0
 while [ $# -gt 0 ]; do
@@ -63,35 +64,8 @@ setsid qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$cpus" -m "$memo
 	"${disks[@]}" -device isa-debug-exit,iobase=0xf4,iosize=1 \
 	-serial file:"$log" -display none -monitor none -net none -no-reboot \
 	</dev/null >"$work/qemu.out" 2>&1 &
-pid=$!
-tailpid=
-if [ $quiet = 0 ]; then
-	tail -n +1 -F "$log" 2>/dev/null &
-	tailpid=$!
-fi
-status=
-start=$SECONDS
-while kill -0 $pid 2>/dev/null; do
-	if [ -n "$until" ] && grep -qaE "$until" "$log"; then
-		status=until
-		break
-	fi
-	if [ $((SECONDS - start)) -ge "$timeout" ]; then
-		status=timeout
-		break
-	fi
-	sleep 0.5
-done
-if [ -z "$status" ]; then
-	wait $pid
-	qrc=$?
-else
-	kill -KILL -- -$pid 2>/dev/null
-	wait $pid 2>/dev/null
-fi
-sleep 0.3
-[ -n "$tailpid" ] && kill $tailpid 2>/dev/null
-wait 2>/dev/null
+watch_emulator $! "$log" "$timeout" "$quiet" "$until"
+status=$watch_status qrc=$watch_exit
 
 if [ "$status" = until ]; then
 	rc=0 why="serial line matched /$until/"
@@ -103,6 +77,6 @@ else
 	rc=1 why="QEMU exited with status $qrc (not through isa-debug-exit 0)"
 	tail -n 5 "$work/qemu.out" >&2
 fi
-echo "run-qemu: $why after $((SECONDS - start))s wall; serial log in $log" >&2
+echo "run-qemu: $why after ${watch_seconds}s wall; serial log in $log" >&2
 rm -rf "$work"
 exit $rc
