@@ -14,12 +14,12 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/fmt.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../hv/lib/fmt.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 #include "fuzz.h"
-#include "emulator_exit.h"
-#include "selftest_result.h"
+#include "../common/emulator_exit.h"
+#include "../common/selftest_result.h"
 
 #include <hv/cpu.h>
 

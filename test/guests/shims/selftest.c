@@ -21,12 +21,12 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/exits/hypercall.h"
-#include "../../hv/lib/fmt.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
-#include "emulator_exit.h"
-#include "selftest_result.h"
+#include "../../../hv/exits/hypercall.h"
+#include "../../../hv/lib/fmt.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
+#include "../common/emulator_exit.h"
+#include "../common/selftest_result.h"
 #include "shim_start.h"
 
 #include <hv/cpu.h>

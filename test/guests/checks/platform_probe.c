@@ -8,11 +8,11 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/exits/io_policy.h"
-#include "../../hv/exits/platform_facts.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
-#include "emulator_exit.h"
+#include "../../../hv/exits/io_policy.h"
+#include "../../../hv/exits/platform_facts.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
+#include "../common/emulator_exit.h"
 
 static EFI_GUID smbios_guid = { 0xeb9d2d31, 0x2d88, 0x11d3, { 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d } };
 static EFI_GUID smbios3_guid = { 0xf2fd1544, 0x9794, 0x4a2c, { 0x99, 0x2e, 0xe5, 0xbb, 0xcf, 0x20, 0xe3, 0x94 } };

@@ -1,6 +1,6 @@
 /* fuzz.efi: random CPUID, RDMSR and WRMSR at CPL 0 and what they must give
  * (SDM Vol. 2A CPUID, Vol. 2B RDMSR/WRMSR, Vol. 4 for which MSRs exist). */
-#include "../../hv/lib/fmt.h"
+#include "../../../hv/lib/fmt.h"
 #include "fuzz.h"
 
 #include <hv/cpu.h>

@@ -7,8 +7,8 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 #include "shim_start.h"
 
 #include <hv/cpu.h>

@@ -13,9 +13,9 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../boot/uefi/efi_mp_services.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../boot/uefi/efi_mp_services.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 #include "acpi_bytes.h"
 #include "shim_start.h"
 

@@ -12,12 +12,12 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/fmt.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
-#include "vmtest.h"
-#include "emulator_exit.h"
-#include "selftest_result.h"
+#include "../../../hv/lib/fmt.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
+#include "../common/vmtest.h"
+#include "../common/emulator_exit.h"
+#include "../common/selftest_result.h"
 
 #include <hv/cpu.h>
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmtest.h"
+#include "../common/vmtest.h"
 
 enum fz_kind {
 	FZ_CPUID,

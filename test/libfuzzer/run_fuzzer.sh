@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs one libFuzzer harness for a bounded time (ctest -L fuzz).
+# Runs one libFuzzer harness for a bounded time (ctest -L libfuzzer).
 #   run_fuzzer.sh NAME FUZZER WORKDIR SEED_DIR...
 # FUZZ_SEED picks the random seed (default 1) and FUZZ_TIME the seconds
 # (default 20). The seed is printed first, so a failed run can be run

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../hv/lib/fmt.h"
+#include "../../../hv/lib/fmt.h"
 
 #define SELFTEST_MAGIC 0x746c757365527453ull /* "StResult" */
 

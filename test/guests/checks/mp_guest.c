@@ -12,10 +12,10 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../boot/uefi/efi_mp_services.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
-#include "emulator_exit.h"
+#include "../../../boot/uefi/efi_mp_services.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
+#include "../common/emulator_exit.h"
 
 #include <hv/cpu.h>
 

@@ -9,7 +9,7 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/fmt.h"
+#include "../../../hv/lib/fmt.h"
 #include "vmtest.h"
 #include "emulator_exit.h"
 

@@ -3,7 +3,7 @@
  * XSETBV). Writes that must fault are executed as they are; writes that
  * must succeed change only bits that nothing can notice while the asm site
  * reads the register back and puts the old value back (two instructions). */
-#include "../../hv/lib/fmt.h"
+#include "../../../hv/lib/fmt.h"
 #include "fuzz.h"
 
 #include <hv/cpu.h>

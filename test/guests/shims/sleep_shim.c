@@ -18,8 +18,8 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 #include "acpi_bytes.h"
 #include "shim_start.h"
 

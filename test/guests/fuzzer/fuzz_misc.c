@@ -1,6 +1,6 @@
 /* fuzz.efi: the VMX instructions, VMCALL, INVD and INT n at CPL 0, and a
  * random one of every kind at CPL 3. */
-#include "../../hv/lib/fmt.h"
+#include "../../../hv/lib/fmt.h"
 #include "fuzz.h"
 
 #include <hv/cpu.h>

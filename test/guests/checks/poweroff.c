@@ -7,10 +7,10 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/exits/hypercall.h"
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
-#include "emulator_exit.h"
+#include "../../../hv/exits/hypercall.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
+#include "../common/emulator_exit.h"
 
 #include <hv/cpu.h>
 

@@ -3,8 +3,8 @@
  * is a labelled site in vmtest_asm.asm; the handler records the exception
  * and resumes at the site's resume label, so a check that sees no exception
  * (or the wrong one) simply fails and the run goes on. */
-#include "../../hv/lib/fmt.h"
-#include "vmtest.h"
+#include "../../../hv/lib/fmt.h"
+#include "../common/vmtest.h"
 
 #include <hv/cpu.h>
 

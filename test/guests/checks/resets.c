@@ -17,8 +17,8 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 
 #include <hv/cpu.h>
 

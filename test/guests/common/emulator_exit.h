@@ -5,8 +5,8 @@
 #ifndef TEST_GUESTS_EMULATOR_EXIT_H
 #define TEST_GUESTS_EMULATOR_EXIT_H
 
-#include "../../hv/lib/log.h"
-#include "../../hv/lib/serial.h"
+#include "../../../hv/lib/log.h"
+#include "../../../hv/lib/serial.h"
 
 #include <hv/cpu.h>
 
