@@ -29,9 +29,10 @@ The spec format (one `key: value` per line, `#` starts a comment line):
   reject: REGEX               serial lines that must not appear
   check: NAME [ARG]           a post-check (hvtest_checks.py)
   after: TEST                 boot nothing: check TEST's serial log
-Regexes are Python's (the same as grep -E for what the specs use), matched
-against the serial log without terminal escapes and CRs. $SRC and $BUILD
-are expanded in path values only.
+A value runs to the end of its line, trailing spaces included. Regexes are
+Python's (the same as grep -E for what the specs use), matched against the
+serial log without terminal escapes and CRs. $SRC and $BUILD are expanded
+in path values only.
 """
 import argparse
 import os
