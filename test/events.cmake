@@ -2,6 +2,8 @@
 add_unit_test(test_event_decision ${PROJECT_SOURCE_DIR}/hv/exits/event_decision.c)
 # The INIT/SIPI state machine, pure (label unit).
 add_unit_test(test_init_sipi_rules ${PROJECT_SOURCE_DIR}/hv/exits/init_sipi_rules.c)
+# Which processors an IPI reaches (the relay's destination decoding), pure.
+add_unit_test(test_apic_dest ${PROJECT_SOURCE_DIR}/hv/apic/apic.c)
 
 # Event delivery (label bochs): no event the hypervisor holds may wait for
 # an unrelated exit. idle.efi idles with `sti; hlt` and `sti; mwait` while the
@@ -38,3 +40,4 @@ add_boot_test(linux_userspace_stats linux 400 --emulator bochs
   --expect "^hv: exits cpu=0 total=[1-9][0-9][0-9][0-9]+ ept_violations=0 cycles=[1-9][0-9]*$"
   --reject "HOST FAULT|guest stopped|EPT violation|X64 Exception|Kernel panic|BUG:|Oops")
 set_tests_properties(linux_userspace_stats PROPERTIES FIXTURES_REQUIRED linux_guest)
+include(${CMAKE_CURRENT_LIST_DIR}/smp.cmake)

@@ -24,9 +24,13 @@ static struct vcpu *vcpu_by_apic_id(struct hv *hv, uint32_t apic_id)
 static void relay_to(struct vcpu *from, struct vcpu *to, const struct apic_ipi *ipi)
 {
 	if (ipi->delivery == APIC_DELIVERY_INIT) {
+		/* INIT resets the logical addressing too (§11.4.7.3): a later
+		 * logical IPI must not find the old LDR. */
+		__atomic_store_n(&to->relay_ldr, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&to->relay_dfr, 0xffffffffu, __ATOMIC_RELEASE);
 		__atomic_store_n(&to->relay_sipi, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&to->relay_init, 1, __ATOMIC_RELEASE);
-		apic_send_nmi(to->apic_id); /* makes it exit, wherever it is */
+		apic_send_nmi(to->apic_id); /* makes it exit, wherever it is (itself included) */
 		log_printf("CPU %u: INIT for CPU %u relayed\n", from->index, to->index);
 	} else if (__atomic_load_n(&to->relay_init, __ATOMIC_SEQ_CST) ||
 		   __atomic_load_n(&to->relay_waiting, __ATOMIC_SEQ_CST)) {
@@ -35,26 +39,40 @@ static void relay_to(struct vcpu *from, struct vcpu *to, const struct apic_ipi *
 	} /* a SIPI to a running processor is ignored, as on hardware */
 }
 
-/* An ICR write: INIT and SIPI for virtualized processors are relayed, all
- * else goes to the real APIC. Returns true when nothing is left to write. */
-static bool relay_icr(struct vcpu *v, volatile uint32_t *apic, uint32_t low)
+static struct apic_target target_of(enum apic_mode mode, const struct vcpu *to)
 {
-	struct apic_ipi ipi = apic_icr_decode(APIC_MODE_XAPIC, (uint64_t)apic[APIC_REG_ICR_HIGH / 4] << 32 | low);
-	if ((ipi.delivery != APIC_DELIVERY_INIT && ipi.delivery != APIC_DELIVERY_STARTUP) || ipi.logical)
+	if (mode == APIC_MODE_X2APIC)
+		return (struct apic_target){ to->apic_id, apic_x2apic_ldr(to->apic_id), 0 };
+	return (struct apic_target){ to->apic_id, __atomic_load_n(&to->relay_ldr, __ATOMIC_ACQUIRE),
+				     __atomic_load_n(&to->relay_dfr, __ATOMIC_ACQUIRE) };
+}
+
+/* An ICR value the guest wrote (xAPIC: both halves; x2APIC: WRMSR 0x830):
+ * INIT and SIPI for virtualized processors are relayed, whatever the
+ * destination mode or shorthand; all else goes to the real APIC. Returns
+ * true when nothing is left to send. */
+static bool relay_icr(struct vcpu *v, enum apic_mode mode, uint64_t icr)
+{
+	struct apic_ipi ipi = apic_icr_decode(mode, icr);
+	if (ipi.delivery != APIC_DELIVERY_INIT && ipi.delivery != APIC_DELIVERY_STARTUP)
 		return false;
-	if (ipi.delivery == APIC_DELIVERY_INIT && !(low & (1u << 14)))
+	if (ipi.delivery == APIC_DELIVERY_INIT && !(icr & APIC_ICR_LEVEL_ASSERT))
 		return true; /* INIT level de-assert: nothing to do on P6 and later */
-	struct hv *hv = v->hv;
-	if (ipi.shorthand == APIC_DEST_NO_SHORTHAND) {
-		struct vcpu *to = vcpu_by_apic_id(hv, ipi.destination);
-		if (!to || to == v)
-			return false; /* not one of ours: the real IPI */
-		relay_to(v, to, &ipi);
+	if (!apic_init_sipi_shorthand_valid(ipi.shorthand)) {
+		log_printf("CPU %u: %s with the shorthand \"%s\" dropped: invalid for INIT and SIPI "
+			   "(SDM Vol. 3A 11.6.1)\n", v->index, ipi.delivery == APIC_DELIVERY_INIT ? "INIT" : "SIPI",
+			   ipi.shorthand == APIC_DEST_SELF ? "self" : "all including self");
 		return true;
 	}
+	struct hv *hv = v->hv;
+	bool physical_one = ipi.shorthand == APIC_DEST_NO_SHORTHAND && !ipi.logical &&
+			    ipi.destination != (mode == APIC_MODE_X2APIC ? 0xffffffffu : 0xffu);
+	if (physical_one && !vcpu_by_apic_id(hv, ipi.destination))
+		return false; /* not one of ours: the real IPI */
 	for (unsigned i = 0; i < hv->cpu_count; i++) {
 		struct vcpu *to = hv->vcpus[i];
-		if (to != v && to->virtualized)
+		struct apic_target t = target_of(mode, to);
+		if (to->virtualized && apic_ipi_reaches(mode, &ipi, v->apic_id, &t))
 			relay_to(v, to, &ipi);
 	}
 	return true;
@@ -79,11 +97,35 @@ bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *
 	unsigned offset = (unsigned)(gpa & 0xffc);
 	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)hv->apic_relay_page;
 	ctx->sub_kind = offset; /* the APIC register, in the statistics */
-	if (!(offset == APIC_REG_ICR_LOW && relay_icr(v, apic, value)))
+	if (offset == APIC_REG_LDR)
+		__atomic_store_n(&v->relay_ldr, value, __ATOMIC_RELEASE);
+	else if (offset == APIC_REG_DFR)
+		__atomic_store_n(&v->relay_dfr, value, __ATOMIC_RELEASE);
+	bool sent = offset == APIC_REG_ICR_LOW &&
+		    relay_icr(v, APIC_MODE_XAPIC, (uint64_t)apic[APIC_REG_ICR_HIGH / 4] << 32 | value);
+	if (!sent)
 		apic[offset / 4] = value;
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + st.length);
 	*action = EXIT_RESUME;
 	return true;
+}
+
+bool ipi_relay_wrmsr(struct exit_ctx *ctx, uint32_t index, uint64_t value)
+{
+	if (!ctx->vcpu->hv->apic_relay_page || index != X2APIC_MSR(APIC_REG_ICR_LOW))
+		return false;
+	ctx->sub_kind = index;
+	if (!relay_icr(ctx->vcpu, APIC_MODE_X2APIC, value))
+		wrmsr(index, value); /* one 64-bit write sends (§11.12.9) */
+	return true;
+}
+
+void ipi_relay_msr_bitmap(const struct hv *hv, uint8_t bitmap[4096])
+{
+	/* Writes to the low MSR range start at byte 2048 (SDM Vol. 3C §25.6.9). */
+	uint32_t icr = X2APIC_MSR(APIC_REG_ICR_LOW);
+	if (hv->apic_relay_page)
+		bitmap[2048 + icr / 8] |= (uint8_t)(1u << (icr % 8));
 }
 
 void ipi_relay_wait_sipi(struct exit_ctx *ctx)

@@ -18,6 +18,13 @@
  * the relay is on, performs it (relaying INIT/SIPI) and returns true. */
 bool ipi_relay_apic_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *action);
 
+/* WRMSR: the x2APIC ICR (MSR 0x830) with the relay on is performed here,
+ * relaying INIT/SIPI as above; returns true when it was (the instruction
+ * is done). */
+bool ipi_relay_wrmsr(struct exit_ctx *ctx, uint32_t index, uint64_t value);
+/* With the relay on, makes WRMSR to the x2APIC ICR exit in this bitmap. */
+void ipi_relay_msr_bitmap(const struct hv *hv, uint8_t bitmap[4096]);
+
 /* An NMI reached this vCPU (an NMI exit, or one that hit root mode): when
  * it carries a relayed INIT, the vCPU waits for the relayed SIPI and starts
  * at its vector; returns true (the NMI was ours, not the guest's). */
