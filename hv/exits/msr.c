@@ -8,7 +8,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
-#include "ipi_relay.h"
+#include "init_sipi.h"
 #include "msr_policy.h"
 
 #include <hv/cpu.h>

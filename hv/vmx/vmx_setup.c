@@ -4,7 +4,7 @@
 #include "vmx_setup.h"
 
 #include "../exits/io_ports.h"
-#include "../exits/ipi_relay.h"
+#include "../exits/init_sipi.h"
 #include "../exits/msr_policy.h"
 #include "../lib/log.h"
 #include "entry_checks.h"

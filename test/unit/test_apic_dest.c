@@ -1,5 +1,5 @@
 /* hv/apic/apic.c: which processors an IPI reaches (the INIT/SIPI relay's
- * destination decoding, hv/exits/ipi_relay.c) and which INIT/SIPI
+ * destination decoding, hv/exits/init_sipi.c) and which INIT/SIPI
  * shorthands are valid. */
 #include "../../hv/apic/apic.h"
 #include "unit.h"
