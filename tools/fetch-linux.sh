@@ -3,7 +3,8 @@
 #   OUT/vmlinuz     Debian 12's stock cloud kernel (linux-image-cloud-amd64),
 #                   an EFI application through its EFI stub
 #   OUT/initrd.img  a busybox-static initramfs whose /init (test/linux/init)
-#                   prints markers from user space and ends the run
+#                   prints markers from user space and ends the run;
+#                   hv-soak (test/linux/hv-soak.c) for the soak test
 # The kernel package is fetched with `apt-get download` (no root, nothing
 # installed) and kept in OUT, so a second run needs no network.
 # usage: fetch-linux.sh OUT
@@ -30,6 +31,7 @@ cp "$busybox" initramfs/bin/busybox
 cp "$root/test/linux/init" initramfs/init
 chmod +x initramfs/init
 gcc -static -O2 -o initramfs/bin/hv-poweroff "$root/test/linux/hv-poweroff.c"
+gcc -static -O2 -pthread -o initramfs/bin/hv-soak "$root/test/linux/hv-soak.c"
 (cd initramfs && find . | cpio -o -H newc --quiet | gzip -9) >initrd.img
 rm -rf initramfs
 echo "fetch-linux: $out/vmlinuz ($(cat kernel-version), $(stat -c %s vmlinuz) bytes), initrd.img ($(stat -c %s initrd.img) bytes)"

@@ -36,7 +36,6 @@ uint32_t apic_id_from_register(enum apic_mode mode, uint32_t id_register)
 	return mode == APIC_MODE_X2APIC ? id_register : id_register >> 24;
 }
 
-#define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_LOGICAL (1u << 11)
 
 bool apic_icr(enum apic_mode mode, uint32_t destination, enum apic_delivery delivery, uint8_t vector,
@@ -50,7 +49,7 @@ bool apic_icr(enum apic_mode mode, uint32_t destination, enum apic_delivery deli
 		return false; /* vectors 0-15 are illegal for fixed IPIs (§11.5.2) */
 	if (delivery == APIC_DELIVERY_NMI || delivery == APIC_DELIVERY_INIT)
 		vector = 0;
-	uint64_t low = (uint64_t)vector | (uint64_t)delivery << 8 | ICR_LEVEL_ASSERT | (uint64_t)shorthand << 18;
+	uint64_t low = (uint64_t)vector | (uint64_t)delivery << 8 | APIC_ICR_LEVEL_ASSERT | (uint64_t)shorthand << 18;
 	uint64_t high = shorthand != APIC_DEST_NO_SHORTHAND ? 0
 			: mode == APIC_MODE_X2APIC ? (uint64_t)destination << 32
 						   : (uint64_t)destination << 56;
@@ -67,4 +66,45 @@ struct apic_ipi apic_icr_decode(enum apic_mode mode, uint64_t icr)
 		.destination = mode == APIC_MODE_X2APIC ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56),
 		.logical = icr & ICR_LOGICAL,
 	};
+}
+
+uint32_t apic_x2apic_ldr(uint32_t x2apic_id) { return (x2apic_id >> 4) << 16 | 1u << (x2apic_id & 15); }
+
+static bool logical_match(enum apic_mode mode, uint32_t dest, const struct apic_target *t)
+{
+	if (mode == APIC_MODE_X2APIC)
+		return (dest >> 16) == (t->ldr >> 16) && (dest & t->ldr & 0xffff);
+	uint8_t d = (uint8_t)dest, l = (uint8_t)(t->ldr >> 24);
+	switch (t->dfr >> 28) {
+	case 0xf: /* flat: one bit per processor */
+		return d & l;
+	case 0x0: /* cluster: cluster number in bits 7:4, members in 3:0 */
+		return (d >> 4) == (l >> 4) && (d & l & 0xf);
+	default:
+		return false; /* a reserved model addresses nobody */
+	}
+}
+
+bool apic_ipi_reaches(enum apic_mode mode, const struct apic_ipi *ipi, uint32_t sender_id,
+		      const struct apic_target *t)
+{
+	switch (ipi->shorthand) {
+	case APIC_DEST_SELF:
+		return t->id == sender_id;
+	case APIC_DEST_ALL_INCLUDING_SELF:
+		return true;
+	case APIC_DEST_ALL_EXCLUDING_SELF:
+		return t->id != sender_id;
+	default:
+		break;
+	}
+	uint32_t broadcast = mode == APIC_MODE_X2APIC ? 0xffffffffu : 0xffu;
+	if (ipi->destination == broadcast)
+		return true;
+	return ipi->logical ? logical_match(mode, ipi->destination, t) : ipi->destination == t->id;
+}
+
+bool apic_init_sipi_shorthand_valid(enum apic_shorthand shorthand)
+{
+	return shorthand == APIC_DEST_NO_SHORTHAND || shorthand == APIC_DEST_ALL_EXCLUDING_SELF;
 }

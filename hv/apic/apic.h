@@ -18,7 +18,11 @@
 
 /* xAPIC MMIO register offsets; x2APIC MSR = 0x800 + offset / 16 (§11.12.1). */
 #define APIC_REG_ID 0x020
+#define APIC_REG_TPR 0x080
 #define APIC_REG_EOI 0x0b0
+#define APIC_REG_LDR 0x0d0
+#define APIC_REG_DFR 0x0e0
+#define APIC_REG_SVR 0x0f0
 #define APIC_REG_ICR_LOW 0x300
 #define APIC_REG_ICR_HIGH 0x310
 #define X2APIC_MSR(reg) (0x800u + (reg) / 16u)
@@ -68,6 +72,28 @@ struct apic_ipi {
 	bool logical; /* destination mode */
 };
 struct apic_ipi apic_icr_decode(enum apic_mode mode, uint64_t icr);
+#define APIC_ICR_LEVEL_ASSERT (1u << 14)
+
+/* How one processor is addressed: its APIC ID and, for logical destination
+ * mode, its logical destination and destination format registers (xAPIC:
+ * LDR bits 31:24, DFR bits 31:28 flat 1111b or cluster 0000b, §11.6.2.2;
+ * x2APIC: LDR from apic_x2apic_ldr, no DFR, §11.12.10). */
+struct apic_target {
+	uint32_t id, ldr, dfr;
+};
+/* The x2APIC's logical ID: cluster ID[19:4] in bits 31:16, bit ID[3:0] set
+ * in bits 15:0 (§11.12.10.2). */
+uint32_t apic_x2apic_ldr(uint32_t x2apic_id);
+/* Whether an IPI the processor with APIC ID sender_id sends reaches t: the
+ * shorthand, else physical (ID, or the broadcast 0xff / 0xffffffff) or
+ * logical (flat: LDR bit set in the destination; cluster: same cluster,
+ * a common member bit; x2APIC: same cluster, a common bit). */
+bool apic_ipi_reaches(enum apic_mode mode, const struct apic_ipi *ipi, uint32_t sender_id,
+		      const struct apic_target *t);
+/* INIT and SIPI are valid with no shorthand or "all excluding self" only;
+ * "self" and "all including self" are invalid for them (§11.6.1, the table
+ * of valid ICR combinations for Pentium 4 and later processors). */
+bool apic_init_sipi_shorthand_valid(enum apic_shorthand shorthand);
 
 /* apic_hw.c: this processor's APIC, in the mode it is in. */
 enum apic_mode apic_this_mode(void);

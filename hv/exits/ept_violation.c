@@ -10,7 +10,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
-#include "ipi_relay.h"
+#include "init_sipi.h"
 #include "mmio_reset.h"
 
 #include <hv/cpu.h>

@@ -50,12 +50,6 @@ void deliver_machine_check(struct exit_ctx *ctx);
 /* Register dump of the guest (VMCS and GPRs) on the hypervisor's log. */
 void dump_guest_state(struct exit_ctx *ctx);
 
-/* init_sipi.c, also for the INIT/SIPI relay (ipi_relay.c): what an INIT
- * discards of the vCPU's pending events, and the state a SIPI starts the
- * processor in (real mode at vector << 12). */
-void init_discard_events(struct vcpu *v);
-void sipi_start(struct exit_ctx *ctx, uint8_t vector);
-
 #define DECLARE_HANDLER(name) exit_handler name;
 DECLARE_HANDLER(handle_exception_nmi)
 DECLARE_HANDLER(handle_external_interrupt)

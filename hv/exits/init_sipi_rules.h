@@ -1,5 +1,5 @@
-/* The INIT/SIPI state machine of one vCPU, pure (init_sipi.c and
- * ipi_relay.c apply it; test/unit/test_init_sipi_rules.c drives it).
+/* The INIT/SIPI state machine of one vCPU, pure (init_sipi.c
+ * applies it; test/unit/test_init_sipi_rules.c drives it).
  *
  * An INIT puts the processor in wait-for-SIPI, a SIPI starts it at
  * vector << 12 (SDM Vol. 3A, "MP Initialization Protocol"). Under VMX the

@@ -7,7 +7,7 @@
 #include "exit_reasons.h"
 #include "exits.h"
 #include "event_decision.h"
-#include "ipi_relay.h"
+#include "init_sipi.h"
 
 #include <hv/cpu.h>
 
@@ -87,7 +87,7 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	ctx->sub_kind = ii.vector;
 	if (ii.type == INTR_TYPE_NMI) {
 		nmi_unblock();
-		if (!ipi_relay_take_init(ctx)) /* else the NMI carried a relayed INIT */
+		if (!init_sipi_nmi_is_relayed_init(ctx->vcpu)) /* else taken before delivery */
 			ctx->vcpu->guest_nmi_pending = true;
 		return EXIT_RESUME;
 	}
@@ -212,9 +212,10 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	struct vcpu *v = ctx->vcpu;
 	if (v->host_nmi_pending) { /* an NMI hit while we ran in root mode */
 		v->host_nmi_pending = 0;
-		if (!ipi_relay_take_init(ctx))
+		if (!init_sipi_nmi_is_relayed_init(v))
 			v->guest_nmi_pending = true;
 	}
+	init_sipi_take_pending(ctx); /* a relayed INIT discards what is pending */
 	/* An event the handler injected wins over an interrupted delivery only
 	 * when the handler emulated a fault of its own; otherwise the
 	 * interrupted event goes first. */

@@ -1,5 +1,5 @@
 /* Decoding what a guest wrote to a write-protected MMIO page (the local
- * APIC page when INIT/SIPI are relayed, ipi_relay.c): the instruction at the
+ * APIC page when INIT/SIPI are relayed, init_sipi.c): the instruction at the
  * guest's RIP, found through the guest's own page tables. Pure: memory
  * comes through a callback; host unit tests cover it (test_mmio_decode.c).
  *

@@ -8,6 +8,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
+#include "init_sipi.h"
 #include "msr_policy.h"
 
 #include <hv/cpu.h>
@@ -84,6 +85,8 @@ enum exit_action handle_wrmsr(struct exit_ctx *ctx)
 	uint32_t index = (uint32_t)r->rcx;
 	uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
 	ctx->sub_kind = index;
+	if (ipi_relay_wrmsr(ctx, index, value)) /* the x2APIC ICR, ipi_relay = on */
+		return EXIT_SKIP_INSTRUCTION;
 	switch (msr_policy(index)) {
 	case MSR_MTRR:
 		return write_mtrr(ctx, index, value);

@@ -96,8 +96,12 @@ struct vcpu {
 	bool sipi_started;      /* a SIPI started it and no INIT came since */
 	bool stale_init_reported;
 	uint64_t sipi_cs_base;  /* where that SIPI started it */
-	/* INIT/SIPI relay (ipi_relay.c): written by the sending CPU. */
+	/* INIT/SIPI relay (init_sipi.c): written by the sending CPU. */
 	volatile uint32_t relay_init, relay_sipi, relay_waiting;
+	/* Its xAPIC LDR and DFR as the guest last wrote them (INIT resets
+	 * them), for logical destinations: a sender cannot read another
+	 * processor's APIC. */
+	volatile uint32_t relay_ldr, relay_dfr;
 } __attribute__((aligned(4096)));
 _Static_assert(offsetof(struct vcpu, vmreads) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMREADS,
 	       "vmx_ops.h counts VMREADs at gs:8");

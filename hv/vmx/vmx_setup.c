@@ -4,6 +4,7 @@
 #include "vmx_setup.h"
 
 #include "../exits/io_ports.h"
+#include "../exits/init_sipi.h"
 #include "../exits/msr_policy.h"
 #include "../lib/log.h"
 #include "entry_checks.h"
@@ -93,6 +94,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
 	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
 	msr_bitmap_build(v->msr_bitmap);
+	ipi_relay_msr_bitmap(hv, v->msr_bitmap);
 	io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
 			hv->io_policy.qemu_debug_exit);
 

@@ -24,6 +24,9 @@ add_efi_app(vmtest ${G}/checks/vmtest.c ${G}/checks/vmtest_exc.c ${VMTEST_ENV} $
 add_efi_app(hostile ${G}/checks/hostile.c ${VMTEST_ENV} ${HV_LIB_SOURCES_ABS})
 add_efi_app(resets ${G}/checks/resets.c ${HV_LIB_SOURCES_ABS})
 add_efi_app(mp_guest ${G}/checks/mp_guest.c ${HV_LIB_SOURCES_ABS})
+# Starts the APs itself with INIT/SIPI every way: xAPIC and x2APIC ICR,
+# physical, logical, each shorthand (bochs_smp_ipi_ways).
+add_efi_app(ipi_guest ${G}/checks/ipi_guest.c ${PROJECT_SOURCE_DIR}/hv/apic/apic.c ${HV_LIB_SOURCES_ABS})
 # Idles with `sti; hlt` and `sti; mwait` while the firmware's timer ticks.
 add_efi_app(idle ${G}/checks/idle.c ${HV_LIB_SOURCES_ABS})
 # INS/OUTS, with and without REP, to the UART and the PCI ports.

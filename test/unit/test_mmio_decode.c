@@ -1,4 +1,4 @@
-/* hv/exits/mmio_decode.c: the MMIO stores ipi_relay.c decodes, and guest
+/* hv/exits/mmio_decode.c: the MMIO stores init_sipi.c decodes, and guest
  * page walks over a fake guest-physical memory. */
 #include "../../hv/exits/mmio_decode.h"
 #include "unit.h"
