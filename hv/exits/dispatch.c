@@ -11,22 +11,11 @@
 #include <hv/cpu.h>
 #include <stddef.h>
 
-static const char *const exit_reason_names[EXIT_REASON_MAX] = {
-#define X(n, name, handler) [n] = #name,
-	EXIT_REASON_LIST(X)
-#undef X
-};
-
 static exit_handler *const exit_handlers[EXIT_REASON_MAX] = {
-#define X(n, name, handler) [n] = handler,
+#define X(n, name, handler, during_delivery) [n] = handler,
 	EXIT_REASON_LIST(X)
 #undef X
 };
-
-const char *exit_reason_name(unsigned reason)
-{
-	return reason < EXIT_REASON_MAX && exit_reason_names[reason] ? exit_reason_names[reason] : "unknown";
-}
 
 /* Exits the table has no handler for: say which, dump, stop the guest. */
 static enum exit_action handle_unexpected(struct exit_ctx *ctx)
@@ -50,21 +39,10 @@ _Noreturn static void stop_guest(struct exit_ctx *ctx)
  * exits with bit 31 of the exit reason set. */
 _Noreturn static void entry_failed(struct exit_ctx *ctx, uint32_t full_reason)
 {
-	static const char *const why[] = { [33] = "invalid guest state", [34] = "MSR loading",
-					   [41] = "machine-check event" };
 	unsigned basic = full_reason & 0xffff;
-	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic,
-		   basic < 42 && why[basic] ? why[basic] : "unknown", (unsigned long long)exit_qualification(ctx));
+	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic, exit_reason_name(basic),
+		   (unsigned long long)exit_qualification(ctx));
 	stop_guest(ctx);
-}
-
-uint64_t exit_qualification(struct exit_ctx *ctx)
-{
-	if (!ctx->qualification_read) {
-		ctx->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
-		ctx->qualification_read = true;
-	}
-	return ctx->qualification;
 }
 
 /* Work flagged for this CPU: another processor changed the EPT's memory
@@ -111,7 +89,7 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	}
 	switch (action) {
 	case EXIT_SKIP_INSTRUCTION: {
-		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
+		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + exit_instruction_length(&ctx);
 		vmcs_write(VMCS_GUEST_RIP, rip);
 		/* The instruction completed: blocking by STI or MOV SS ends
 		 * (SDM Vol. 3C §25.4.2), and a single-step trap would be due;

@@ -41,7 +41,7 @@ enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 {
 	/* "Acknowledge interrupt on exit" is on: the vector is in the exit
 	 * interruption information and the local APIC has it in service. */
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
 	if (ii.valid) {
 		pend_interrupt(ctx->vcpu, ii.vector);
 		ctx->sub_kind = ii.vector;
@@ -83,7 +83,7 @@ static void nmi_unblock(void)
 
 enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 {
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
 	ctx->sub_kind = ii.vector;
 	if (ii.type == INTR_TYPE_NMI) {
 		nmi_unblock();
@@ -96,12 +96,12 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	 * to the guest's CR2, which VM entry does not load: write it here. */
 	if (ii.vector == 14)
 		__asm__ volatile("mov %0, %%cr2" ::"r"(exit_qualification(ctx)));
-	uint32_t error = ii.has_error_code ? (uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_ERROR_CODE) : 0;
+	uint32_t error = ii.has_error_code ? exit_interruption_error_code(ctx) : 0;
 	if (ii.type == INTR_TYPE_SOFTWARE_EXCEPTION || ii.type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION) {
 		/* INT3/INTO: re-deliver with the instruction length so the
 		 * return address is past the instruction. */
 		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(ii.vector, ii.type, false));
-		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH));
+		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, exit_instruction_length(ctx));
 		ctx->event_injected = true;
 	} else {
 		inject_exception(ctx, ii.vector, ii.has_error_code, error);
@@ -115,15 +115,15 @@ static bool reinject_interrupted_event(struct exit_ctx *ctx)
 {
 	if (exit_never_during_delivery(ctx->reason))
 		return false;
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_idt_vectoring_info(ctx));
 	if (!ii.valid)
 		return false;
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(ii.vector, ii.type, ii.has_error_code));
 	if (ii.has_error_code)
-		vmcs_write(VMCS_VMENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));
+		vmcs_write(VMCS_VMENTRY_EXCEPTION_ERROR_CODE, exit_idt_vectoring_error_code(ctx));
 	if (ii.type == INTR_TYPE_SOFTWARE_INTERRUPT || ii.type == INTR_TYPE_SOFTWARE_EXCEPTION ||
 	    ii.type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION)
-		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH));
+		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, exit_instruction_length(ctx));
 	return true;
 }
 

@@ -6,6 +6,8 @@
 #ifndef HV_VMCS_FIELDS_H
 #define HV_VMCS_FIELDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum vmcs_width { W16 = 0, W64 = 1, W32 = 2, WNAT = 3 };
@@ -167,6 +169,11 @@ struct vmcs_field_info {
 
 /* Indexed by enum vmcs_field; defined in vmcs_fields.c. */
 extern const struct vmcs_field_info vmcs_field_table[VMCS_FIELD_COUNT];
+
+/* "GUEST_CR0=0000000080050033 " (name without VMCS_, value in the
+ * field's width; "-" for a field the processor lacks) into buf, at most
+ * size bytes with the NUL; returns the length written. */
+size_t vmcs_field_format(char *buf, size_t size, enum vmcs_field f, uint64_t value, bool present);
 
 /* The guest segment registers' fields in the order ES CS SS DS FS GS LDTR
  * TR (SDM Vol. 3C §25.4.1): composition, the VM-entry checker and INIT

@@ -40,6 +40,16 @@ static inline enum vmx_result vmwrite_encoding(uint32_t encoding, uint64_t value
 	return VMX_RESULT_FROM_FLAGS(cf, zf);
 }
 
+/* VMREAD that reports failure (a field this processor lacks): for dumps. */
+static inline enum vmx_result vmread_checked(uint32_t encoding, uint64_t *value)
+{
+	uint8_t cf, zf;
+	uint64_t v = 0;
+	__asm__ volatile("vmread %3, %2" : "=@ccc"(cf), "=@ccz"(zf), "=rm"(v) : "r"((uint64_t)encoding) : "memory");
+	*value = v;
+	return VMX_RESULT_FROM_FLAGS(cf, zf);
+}
+
 static inline uint64_t vmread_encoding(uint32_t encoding)
 {
 	uint64_t v = 0;

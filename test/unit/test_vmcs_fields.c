@@ -25,5 +25,18 @@ int main(void)
 	CHECK_EQ_U64((vmcs_field_table[VMCS_HOST_RIP].encoding >> 10) & 3, 3);
 	CHECK_EQ_U64((vmcs_field_table[VMCS_EXIT_REASON].encoding >> 10) & 3, 1);
 	CHECK_EQ_U64(vmcs_field_table[VMCS_EPT_POINTER].encoding, 0x201a);
+	/* The dump's text (vmcs_dump.c): the name without VMCS_, the value
+	 * in the field's width, "-" for a field the processor lacks. */
+	char buf[64];
+	CHECK_EQ_U64(vmcs_field_format(buf, sizeof(buf), VMCS_GUEST_CR0, 0x80050033, true), 27);
+	CHECK_STR(buf, "GUEST_CR0=0000000080050033 ");
+	vmcs_field_format(buf, sizeof(buf), VMCS_GUEST_CS_SELECTOR, 0x10, true);
+	CHECK_STR(buf, "GUEST_CS_SELECTOR=0010 ");
+	vmcs_field_format(buf, sizeof(buf), VMCS_EXIT_REASON, 10, true);
+	CHECK_STR(buf, "EXIT_REASON=0000000a ");
+	vmcs_field_format(buf, sizeof(buf), VMCS_XSS_EXIT_BITMAP, 0, false);
+	CHECK_STR(buf, "XSS_EXIT_BITMAP=- ");
+	CHECK_EQ_U64(vmcs_field_format(buf, 8, VMCS_GUEST_CR0, 0, true), 7); /* cut, NUL-terminated */
+	CHECK_STR(buf, "GUEST_C");
 	return unit_finish("test_vmcs_fields");
 }
