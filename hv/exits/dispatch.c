@@ -68,12 +68,16 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 {
 	uint64_t reads_before = v->vmreads, writes_before = v->vmwrites;
 	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-	struct exit_ctx ctx = {
-		.vcpu = v,
-		.regs = regs,
-		.reason = full_reason & 0xffff,
-		.sub_kind = STATS_NO_SUB,
-	};
+	/* Field by field: the exit-information cache needs only its "read"
+	 * bits cleared, and zeroing the whole of it costs the hot path. */
+	struct exit_ctx ctx;
+	ctx.vcpu = v;
+	ctx.regs = regs;
+	ctx.reason = full_reason & 0xffff;
+	ctx.event_injected = false;
+	ctx.not_counted = false;
+	ctx.sub_kind = STATS_NO_SUB;
+	ctx.info.read = 0;
 	enum exit_action action;
 	if (full_reason & (1u << 31)) {
 		/* A machine check during VM entry goes to the guest as #MC;
@@ -89,7 +93,10 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	}
 	switch (action) {
 	case EXIT_SKIP_INSTRUCTION: {
-		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + exit_instruction_length(&ctx);
+		/* Straight from the VMCS, not through the exit_info cache: an
+		 * instruction exit never needs the length again (no event to
+		 * reinject), and the cache's bookkeeping costs the hot path. */
+		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
 		vmcs_write(VMCS_GUEST_RIP, rip);
 		/* The instruction completed: blocking by STI or MOV SS ends
 		 * (SDM Vol. 3C §25.4.2), and a single-step trap would be due;
