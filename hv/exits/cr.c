@@ -8,14 +8,9 @@
 #include "cr_rules.h"
 #include "exits.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define CR0_TS (1ull << 3)
-#define CR0_PE (1ull << 0)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR4_VMXE (1ull << 13)
-#define CR4_SMXE (1ull << 14)
 
 static void flush_guest_tlb(void)
 {

@@ -7,6 +7,7 @@
 #include "exit_info.h"
 #include "exit_reasons.h"
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -70,11 +71,6 @@ DECLARE_HANDLER(handle_hlt)
 DECLARE_HANDLER(handle_mwait)
 #undef DECLARE_HANDLER
 
-/* Processor-based control bits that dispatch and interrupt.c toggle. */
-#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
-#define PROC_NMI_WINDOW_EXITING (1u << 22)
-#define PROC_HLT_EXITING (1u << 7)
-#define PROC_MWAIT_EXITING (1u << 10)
 /* The ones event delivery owns (event_decision.h): all off when idle. */
 #define PROC_EVENT_CONTROLS                                                                                          \
 	(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING | PROC_HLT_EXITING | PROC_MWAIT_EXITING)

@@ -17,9 +17,9 @@
 #include "init_sipi_rules.h"
 #include "ipi_relay.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
 
 void init_discard_events(struct vcpu *v)
 {

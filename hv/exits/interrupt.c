@@ -9,10 +9,9 @@
 #include "event_decision.h"
 #include "ipi_relay.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
 
 /* The controls are cached in the vcpu (set at launch), so toggling a
  * window costs a VMWRITE only when it changes. */
@@ -164,7 +163,6 @@ static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
  * When the periodic statistics own the timer, the kick runs first and
  * their rest is restored when it expires. */
 #define KICK_TSC (1u << 16)
-#define PIN_ACTIVATE_PREEMPTION_TIMER (1u << 6)
 
 static void set_timer_kick(struct vcpu *v, bool on)
 {
