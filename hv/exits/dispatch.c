@@ -4,6 +4,7 @@
 
 #include "../lib/log.h"
 #include "../lib/serial.h"
+#include "../vmx/vmcs_diag.h"
 #include "../vmx/vmx_errors.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
@@ -47,7 +48,8 @@ _Noreturn static void entry_failed(struct exit_ctx *ctx, uint32_t full_reason)
 
 /* Work flagged for this CPU: another processor changed the EPT's memory
  * types (MTRR write, msr.c): drop what this one cached, host page tables
- * included, before it runs the guest again; a machine check to deliver. */
+ * included, before it runs the guest again; a machine check to deliver; a
+ * failed VMWRITE to name. */
 static void attend_flags(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -58,6 +60,8 @@ static void attend_flags(struct exit_ctx *ctx)
 	}
 	if (v->host_mc_pending)
 		deliver_machine_check(ctx);
+	/* A VMWRITE of this exit failed (vmx_ops.h): name it before VMRESUME. */
+	vmcs_write_failure_report(v->index);
 }
 
 /* Called by vmx_exit_stub with the TSC it read as its first instruction.
@@ -67,7 +71,7 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit)
 {
 	uint64_t reads_before = v->vmreads, writes_before = v->vmwrites;
-	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	uint32_t full_reason = vmcs_read32(VMCS_EXIT_REASON);
 	/* Field by field: the exit-information cache needs only its "read"
 	 * bits cleared, and zeroing the whole of it costs the hot path. */
 	struct exit_ctx ctx;
@@ -112,10 +116,12 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	case EXIT_STOP:
 		stop_guest(&ctx);
 	}
-	if (*(volatile uint16_t *)&v->host_mc_pending) /* either flag; rare */
+	if (*(volatile uint32_t *)&v->host_mc_pending) /* any of the three; rare */
 		attend_flags(&ctx);
-	if (!events_idle(&ctx))
+	if (!events_idle(&ctx)) {
 		deliver_pending_events(&ctx);
+		vmcs_write_failure_report(v->index);
+	}
 	if (!ctx.not_counted)
 		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
 			     (uint32_t)(v->vmreads - reads_before), (uint32_t)(v->vmwrites - writes_before));
@@ -131,6 +137,7 @@ _Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags)
 		log_printf("VMRESUME failed on CPU %u: VM-instruction error %llu: %s\n", v->index,
 			   (unsigned long long)err, vmx_instruction_error_text(err));
 	}
+	vmcs_write_failure_report(v->index); /* a failed VMWRITE may be why */
 	struct exit_ctx ctx = { .vcpu = v };
 	stop_guest(&ctx);
 }

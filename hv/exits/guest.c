@@ -1,7 +1,7 @@
 /* Guest register access, event injection and the guest-state dump (GPRs,
- * then every VMCS field: vmcs_dump.c) shared by the handlers. */
+ * then every VMCS field: vmcs_diag.c) shared by the handlers. */
 #include "../lib/log.h"
-#include "../vmx/vmcs_dump.h"
+#include "../vmx/vmcs_diag.h"
 #include "../vmx/vmx_ops.h"
 #include "exit_reasons.h"
 #include "exits.h"

@@ -137,9 +137,9 @@ static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
 {
 	int vector = highest_pending(v);
 	struct event_state s = {
-		.interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE),
+		.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE),
 		.rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF,
-		.activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
+		.activity = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE),
 		.vector = vector,
 		.nmi_pending = v->guest_nmi_pending,
 		.event_in_flight = in_flight,
@@ -173,12 +173,12 @@ static void set_timer_kick(struct vcpu *v, bool on)
 	if (v->hv->preemption_timer_reload) {
 		if (!on)
 			return; /* armed under the statistics' timer: it expires and restores them */
-		uint32_t left = (uint32_t)vmcs_read(VMCS_VMX_PREEMPTION_TIMER_VALUE);
+		uint32_t left = vmcs_read32(VMCS_VMX_PREEMPTION_TIMER_VALUE);
 		if (left <= kick)
 			return; /* the statistics' timer comes first anyway */
 		v->timer_stats_left = left - kick;
 	} else {
-		uint32_t pin = (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS);
+		uint32_t pin = vmcs_read32(VMCS_PIN_BASED_CONTROLS);
 		vmcs_write(VMCS_PIN_BASED_CONTROLS, on ? pin | PIN_ACTIVATE_PREEMPTION_TIMER
 						       : pin & ~PIN_ACTIVATE_PREEMPTION_TIMER);
 	}
@@ -199,7 +199,7 @@ bool event_timer_kick_expired(struct exit_ctx *ctx)
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->timer_stats_left);
 	} else {
 		vmcs_write(VMCS_PIN_BASED_CONTROLS,
-			   (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+			   vmcs_read32(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
 	}
 	ctx->sub_kind = 1; /* "kick" in the statistics */
 	return true;

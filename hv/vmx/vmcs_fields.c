@@ -1,6 +1,7 @@
 #include "vmcs_fields.h"
 
 #include "../lib/fmt.h"
+#include "vmx_errors.h"
 
 /* SDM Vol. 3C §25.11.2: bits 14:13 of an encoding give the width, bit 0
  * selects the high half of a 64-bit field (never named here). */
@@ -31,5 +32,15 @@ size_t vmcs_field_format(char *buf, size_t size, enum vmcs_field f, uint64_t val
 	const char *name = info->name + 5; /* without "VMCS_" */
 	size_t n = present ? fmt_format(buf, size, "%s=%0*llx ", name, digits[info->width], (unsigned long long)value)
 			   : fmt_format(buf, size, "%s=- ", name);
+	return n < size ? n : size ? size - 1 : 0;
+}
+
+size_t vmcs_write_failure_text(char *buf, size_t size, unsigned field_plus1, uint32_t error)
+{
+	const char *name = field_plus1 && field_plus1 <= VMCS_FIELD_COUNT ? vmcs_field_table[field_plus1 - 1].name
+									 : "(unknown field)";
+	size_t n = error ? fmt_format(buf, size, "VMWRITE %s failed: VM-instruction error %u (%s)", name,
+				      (unsigned)error, vmx_instruction_error_text(error))
+			 : fmt_format(buf, size, "VMWRITE %s failed: VMfailInvalid (no current VMCS)", name);
 	return n < size ? n : size ? size - 1 : 0;
 }

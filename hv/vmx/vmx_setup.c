@@ -8,6 +8,7 @@
 #include "../lib/log.h"
 #include "entry_checks.h"
 #include "vmcs_compose.h"
+#include "vmcs_diag.h"
 #include "vmx_errors.h"
 #include "vmx_ops.h"
 
@@ -27,21 +28,22 @@ static void report_vmfail(const char *what, enum vmx_result r)
 	}
 }
 
-/* Writes every composed field; a failure names the field. */
-static enum hv_status write_image(const struct vmcs_image *img)
+/* Writes every composed field; a failure names the field and its value
+ * (vmcs_write recorded the VM-instruction error: vmcs_diag.c). */
+static enum hv_status write_image(const struct vmcs_image *img, unsigned cpu)
 {
 	for (unsigned f = 0; f < VMCS_FIELD_COUNT; f++) {
 		if (!img->set[f])
 			continue;
-		enum vmx_result r = vmcs_write((enum vmcs_field)f, img->value[f]);
-		if (r != VMX_SUCCEED) {
-			log_printf("VMWRITE %s (0x%04x) = 0x%llx: ", vmcs_field_table[f].name, vmcs_field_table[f].encoding,
-				   (unsigned long long)img->value[f]);
-			report_vmfail("VMWRITE", r);
+		if (vmcs_write((enum vmcs_field)f, img->value[f]) != VMX_SUCCEED) {
+			log_printf("VMWRITE %s (0x%04x) = 0x%llx refused\n", vmcs_field_table[f].name,
+				   vmcs_field_table[f].encoding, (unsigned long long)img->value[f]);
+			vmcs_write_failure_report(cpu);
 			return HV_ERR_VMX;
 		}
 	}
-	return HV_OK;
+	/* Nothing else may have failed quietly before VMLAUNCH. */
+	return vmcs_write_failure_report(cpu) ? HV_ERR_VMX : HV_OK;
 }
 
 /* Where this vCPU's host structures are: the VMCS's host-state area and
@@ -138,7 +140,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		st = HV_ERR_INVALID;
 		goto vmxoff;
 	}
-	if ((st = write_image(&img)) != HV_OK)
+	if ((st = write_image(&img, v->index)) != HV_OK)
 		goto vmxoff;
 	v->proc_controls = (uint32_t)vmcs_image_get(&img, VMCS_PROC_BASED_CONTROLS);
 	invept(INVEPT_ALL_CONTEXT, 0);

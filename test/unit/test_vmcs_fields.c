@@ -38,5 +38,16 @@ int main(void)
 	CHECK_STR(buf, "XSS_EXIT_BITMAP=- ");
 	CHECK_EQ_U64(vmcs_field_format(buf, 8, VMCS_GUEST_CR0, 0, true), 7); /* cut, NUL-terminated */
 	CHECK_STR(buf, "GUEST_C");
+	/* A failed VMWRITE, named (vmcs_diag.c reports vmcs_write's record). */
+	char text[160];
+	vmcs_write_failure_text(text, sizeof(text), VMCS_GUEST_IA32_PERF_GLOBAL_CTRL + 1, 12);
+	CHECK_STR(text, "VMWRITE VMCS_GUEST_IA32_PERF_GLOBAL_CTRL failed: VM-instruction error 12 "
+			"(VMREAD/VMWRITE from/to unsupported VMCS component)");
+	vmcs_write_failure_text(text, sizeof(text), VMCS_EXIT_REASON + 1, 13);
+	CHECK_STR(text, "VMWRITE VMCS_EXIT_REASON failed: VM-instruction error 13 (VMWRITE to read-only VMCS component)");
+	vmcs_write_failure_text(text, sizeof(text), VMCS_GUEST_RIP + 1, 0);
+	CHECK_STR(text, "VMWRITE VMCS_GUEST_RIP failed: VMfailInvalid (no current VMCS)");
+	vmcs_write_failure_text(text, sizeof(text), VMCS_FIELD_COUNT + 1, 99);
+	CHECK_STR(text, "VMWRITE (unknown field) failed: VM-instruction error 99 (unknown VM-instruction error)");
 	return unit_finish("test_vmcs_fields");
 }
