@@ -17,6 +17,9 @@
 
 enum vmx_result vmx_launch_in_place(uint64_t guest_rsp_encoding, uint64_t guest_rip_encoding);
 
+/* Test images replace this (test/hooks/): the shipped one changes nothing. */
+__attribute__((weak)) void vmx_launch_image_hook(struct vmcs_image *img) { (void)img; }
+
 static void report_vmfail(const char *what, enum vmx_result r)
 {
 	if (r == VMX_FAIL_INVALID) {
@@ -127,12 +130,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		log_printf("cannot virtualize CPU %u: %s\n", v->index, why);
 		goto vmxoff;
 	}
-#ifdef HV_TEST_BROKEN_GUEST_STATE
-	/* Test build (CMakeLists.txt: hv_broken_guest_state): paging on with
-	 * protection off, which VM entry rejects (SDM Vol. 3C §27.3.1.1). */
-	log_printf("test build: guest CR0.PE cleared on purpose before the VM-entry checks\n");
-	vmcs_image_put(&img, VMCS_GUEST_CR0, vmcs_image_get(&img, VMCS_GUEST_CR0) & ~1ull);
-#endif
+	vmx_launch_image_hook(&img);
 	struct entry_check_env env = { .msrs = &hv->msrs, .maxphyaddr = hv->maxphyaddr };
 	const char *failed = vmentry_check(&img, &env, why, sizeof(why));
 	if (failed) {
