@@ -8,7 +8,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
-#include "machine_check.h"
+#include "../lib/machine_check.h"
 
 #include <hv/cpu.h>
 

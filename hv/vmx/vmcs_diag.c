@@ -20,6 +20,7 @@ void vmcs_dump(void)
 		size_t n = vmcs_field_format(p, left, (enum vmcs_field)f, value, present);
 		p += n, left -= n;
 		if (++on_line == FIELDS_PER_LINE || f + 1 == VMCS_FIELD_COUNT) {
+			p[-1] = '\0'; /* each field ends in a space: not the line */
 			log_printf("  %s\n", line);
 			p = line, left = sizeof(line), on_line = 0;
 		}

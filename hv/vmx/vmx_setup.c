@@ -3,8 +3,6 @@
  * "Initializing a VMCS"). */
 #include "vmx_setup.h"
 
-#include "../exits/io_ports.h"
-#include "../exits/msr_policy.h"
 #include "../lib/log.h"
 #include "entry_checks.h"
 #include "vmcs_compose.h"
@@ -97,9 +95,6 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	*(uint32_t *)v->vmcs_region = hv->caps.revision_id;
 	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
 	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
-	msr_bitmap_build(v->msr_bitmap);
-	io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
-			hv->io_policy.qemu_debug_exit);
 
 	enum hv_status st = HV_ERR_VMX;
 	enum vmx_result r = vmxon(v->vmxon_phys);

@@ -1,19 +1,22 @@
-/* Start-up of the hypervisor proper: one reserved arena for everything the
- * host owns, a relocated copy of our image for the host code, host page
+/* Start-up of the hypervisor proper, where its parts meet (EPT, APIC,
+ * the exits' policies, VMX): one reserved arena for everything the host
+ * owns, a relocated copy of our image for the host code, host page
  * tables, the EPT identity map with the arena hidden, then VMX on this
- * processor. */
+ * processor. Above hv/vmx, so that VMX does not depend on the exits. */
 #include "virtualize.h"
 
-#include "../apic/apic.h"
-#include "../ept/ept.h"
-#include "../ept/mtrr.h"
-#include "../exits/io.h"
-#include "../lib/fmt.h"
-#include "../lib/log.h"
-#include "arena_layout.h"
-#include "host.h"
-#include "vmx_detect.h"
-#include "vmx_setup.h"
+#include "apic/apic.h"
+#include "ept/ept.h"
+#include "ept/mtrr.h"
+#include "exits/io.h"
+#include "exits/io_ports.h"
+#include "exits/msr_policy.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "vmx/arena_layout.h"
+#include "vmx/host.h"
+#include "vmx/vmx_detect.h"
+#include "vmx/vmx_setup.h"
 
 #include <hv/cpu.h>
 #include <hv/msr.h>
@@ -369,6 +372,10 @@ static enum hv_status build_vcpus(struct hv *hv, const struct launch_plan *p, in
 		v->virtualized = i == 0; /* an AP sets it itself when it launches */
 		hv->vcpus[i] = v;
 		host_build_tables(v, (uint64_t)(uintptr_t)host_exception_stubs + (uint64_t)delta);
+		/* What exits: the exits' policies (msr_policy.h, io_ports.h). */
+		msr_bitmap_build(v->msr_bitmap);
+		io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
+				hv->io_policy.qemu_debug_exit);
 	}
 	hv->cpu_count = p->ncpus;
 	return HV_OK;
