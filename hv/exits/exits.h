@@ -71,7 +71,8 @@ DECLARE_HANDLER(handle_hlt)
 DECLARE_HANDLER(handle_mwait)
 #undef DECLARE_HANDLER
 
-/* The ones event delivery owns (event_decision.h): all off when idle. */
+/* The processor-based controls event delivery owns (event_decision.h):
+ * all off when idle. */
 #define PROC_EVENT_CONTROLS                                                                                          \
 	(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING | PROC_HLT_EXITING | PROC_MWAIT_EXITING)
 
