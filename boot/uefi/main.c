@@ -10,7 +10,7 @@
 #include "../../hv/lib/config.h"
 #include "../../hv/lib/log.h"
 #include "../../hv/lib/serial.h"
-#include "../../hv/vmx/virtualize.h"
+#include "../../hv/virtualize.h"
 #include "../../hv/vmx/vmx_detect.h"
 
 #include <hv/platform.h>

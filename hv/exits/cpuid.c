@@ -7,13 +7,12 @@
 #include "exits.h"
 #include "hypercall.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_7_ECX_OSPKE (1u << 4)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE (1ull << 22)
 
 /* Bits the CPU computes from the current CR4 (SDM Vol. 2A, CPUID): in root
  * mode that is the host's CR4, so recompute them from the guest's. */

@@ -8,20 +8,15 @@
 #include "cr_rules.h"
 #include "exits.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define CR0_TS (1ull << 3)
-#define CR0_PE (1ull << 0)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR4_VMXE (1ull << 13)
-#define CR4_SMXE (1ull << 14)
 
 static void flush_guest_tlb(void)
 {
 	/* Our VPID tags the guest's translations; emulated CR writes that
 	 * flush the TLB on hardware must flush them (SDM Vol. 3C §29.4.3). */
-	invvpid(INVVPID_SINGLE_CONTEXT, (uint16_t)vmcs_read(VMCS_VPID), 0);
+	invvpid(INVVPID_SINGLE_CONTEXT, vmcs_read16(VMCS_VPID), 0);
 }
 
 static struct guest_cr load_guest_cr(void)
@@ -34,8 +29,8 @@ static struct guest_cr load_guest_cr(void)
 		.cr4_shadow = vmcs_read(VMCS_CR4_READ_SHADOW),
 		.cr3 = vmcs_read(VMCS_GUEST_CR3),
 		.efer = vmcs_read(VMCS_GUEST_IA32_EFER),
-		.entry_controls = (uint32_t)vmcs_read(VMCS_VMENTRY_CONTROLS),
-		.cs_access_rights = (uint32_t)vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS),
+		.entry_controls = vmcs_read32(VMCS_VMENTRY_CONTROLS),
+		.cs_access_rights = vmcs_read32(VMCS_GUEST_CS_ACCESS_RIGHTS),
 	};
 }
 

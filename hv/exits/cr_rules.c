@@ -1,20 +1,8 @@
 #include "cr_rules.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_WP (1ull << 16)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-#define CR4_PCIDE (1ull << 17)
-#define CR4_SMEP (1ull << 20)
-#define CR4_CET (1ull << 23)
+#include <hv/arch_bits.h>
+
 #define SEG_AR_L (1u << 13)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
 
 uint64_t guest_cr0_view(const struct guest_cr *g) { return (g->cr0 & ~g->cr0_mask) | (g->cr0_shadow & g->cr0_mask); }
 

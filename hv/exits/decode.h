@@ -4,22 +4,10 @@
 #ifndef HV_DECODE_H
 #define HV_DECODE_H
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Interruption-information format (exit, IDT-vectoring and entry fields). */
-enum interruption_type {
-	INTR_TYPE_EXTERNAL = 0,
-	INTR_TYPE_NMI = 2,
-	INTR_TYPE_HARDWARE_EXCEPTION = 3,
-	INTR_TYPE_SOFTWARE_INTERRUPT = 4,
-	INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION = 5,
-	INTR_TYPE_SOFTWARE_EXCEPTION = 6,
-	INTR_TYPE_OTHER = 7,
-};
-#define INTR_INFO_VALID (1u << 31)
-#define INTR_INFO_ERROR_CODE (1u << 11)
-#define INTR_INFO_NMI_UNBLOCKING (1u << 12)
 
 struct interruption_info {
 	bool valid;
@@ -60,12 +48,5 @@ struct io_access {
 	uint16_t port;
 };
 struct io_access decode_io_access(uint64_t qualification);
-
-/* Guest activity-state and interruptibility bits (SDM Vol. 3C §25.4.2). */
-#define INTERRUPTIBILITY_STI (1u << 0)
-#define INTERRUPTIBILITY_MOV_SS (1u << 1)
-#define INTERRUPTIBILITY_SMI (1u << 2)
-#define INTERRUPTIBILITY_NMI (1u << 3)
-enum activity_state { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WAIT_FOR_SIPI = 3 };
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "../lib/log.h"
 #include "../lib/serial.h"
+#include "../vmx/vmcs_diag.h"
 #include "../vmx/vmx_errors.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
@@ -11,22 +12,11 @@
 #include <hv/cpu.h>
 #include <stddef.h>
 
-static const char *const exit_reason_names[EXIT_REASON_MAX] = {
-#define X(n, name, handler) [n] = #name,
-	EXIT_REASON_LIST(X)
-#undef X
-};
-
 static exit_handler *const exit_handlers[EXIT_REASON_MAX] = {
-#define X(n, name, handler) [n] = handler,
+#define X(n, name, handler, during_delivery) [n] = handler,
 	EXIT_REASON_LIST(X)
 #undef X
 };
-
-const char *exit_reason_name(unsigned reason)
-{
-	return reason < EXIT_REASON_MAX && exit_reason_names[reason] ? exit_reason_names[reason] : "unknown";
-}
 
 /* Exits the table has no handler for: say which, dump, stop the guest. */
 static enum exit_action handle_unexpected(struct exit_ctx *ctx)
@@ -50,26 +40,16 @@ _Noreturn static void stop_guest(struct exit_ctx *ctx)
  * exits with bit 31 of the exit reason set. */
 _Noreturn static void entry_failed(struct exit_ctx *ctx, uint32_t full_reason)
 {
-	static const char *const why[] = { [33] = "invalid guest state", [34] = "MSR loading",
-					   [41] = "machine-check event" };
 	unsigned basic = full_reason & 0xffff;
-	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic,
-		   basic < 42 && why[basic] ? why[basic] : "unknown", (unsigned long long)exit_qualification(ctx));
+	log_printf("VM entry failed: exit reason %u (%s), qualification 0x%llx\n", basic, exit_reason_name(basic),
+		   (unsigned long long)exit_qualification(ctx));
 	stop_guest(ctx);
-}
-
-uint64_t exit_qualification(struct exit_ctx *ctx)
-{
-	if (!ctx->qualification_read) {
-		ctx->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
-		ctx->qualification_read = true;
-	}
-	return ctx->qualification;
 }
 
 /* Work flagged for this CPU: another processor changed the EPT's memory
  * types (MTRR write, msr.c): drop what this one cached, host page tables
- * included, before it runs the guest again; a machine check to deliver. */
+ * included, before it runs the guest again; a machine check to deliver; a
+ * failed VMWRITE to name. */
 static void attend_flags(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
@@ -80,6 +60,8 @@ static void attend_flags(struct exit_ctx *ctx)
 	}
 	if (v->host_mc_pending)
 		deliver_machine_check(ctx);
+	/* A VMWRITE of this exit failed (vmx_ops.h): name it before VMRESUME. */
+	vmcs_write_failure_report(v->index);
 }
 
 /* Called by vmx_exit_stub with the TSC it read as its first instruction.
@@ -89,13 +71,17 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_exit)
 {
 	uint64_t reads_before = v->vmreads, writes_before = v->vmwrites;
-	uint32_t full_reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-	struct exit_ctx ctx = {
-		.vcpu = v,
-		.regs = regs,
-		.reason = full_reason & 0xffff,
-		.sub_kind = STATS_NO_SUB,
-	};
+	uint32_t full_reason = vmcs_read32(VMCS_EXIT_REASON);
+	/* Field by field: the exit-information cache needs only its "read"
+	 * bits cleared, and zeroing the whole of it costs the hot path. */
+	struct exit_ctx ctx;
+	ctx.vcpu = v;
+	ctx.regs = regs;
+	ctx.reason = full_reason & 0xffff;
+	ctx.event_injected = false;
+	ctx.not_counted = false;
+	ctx.sub_kind = STATS_NO_SUB;
+	ctx.info.read = 0;
 	enum exit_action action;
 	if (full_reason & (1u << 31)) {
 		/* A machine check during VM entry goes to the guest as #MC;
@@ -111,6 +97,9 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	}
 	switch (action) {
 	case EXIT_SKIP_INSTRUCTION: {
+		/* Straight from the VMCS, not through the exit_info cache: an
+		 * instruction exit never needs the length again (no event to
+		 * reinject), and the cache's bookkeeping costs the hot path. */
 		uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
 		vmcs_write(VMCS_GUEST_RIP, rip);
 		/* The instruction completed: blocking by STI or MOV SS ends
@@ -127,10 +116,12 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	case EXIT_STOP:
 		stop_guest(&ctx);
 	}
-	if (*(volatile uint16_t *)&v->host_mc_pending) /* either flag; rare */
+	if (*(volatile uint32_t *)&v->host_mc_pending) /* any of the three; rare */
 		attend_flags(&ctx);
-	if (!events_idle(&ctx))
+	if (!events_idle(&ctx)) {
 		deliver_pending_events(&ctx);
+		vmcs_write_failure_report(v->index);
+	}
 	if (!ctx.not_counted)
 		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
 			     (uint32_t)(v->vmreads - reads_before), (uint32_t)(v->vmwrites - writes_before));
@@ -146,6 +137,7 @@ _Noreturn void vmx_resume_failed(struct vcpu *v, uint64_t rflags)
 		log_printf("VMRESUME failed on CPU %u: VM-instruction error %llu: %s\n", v->index,
 			   (unsigned long long)err, vmx_instruction_error_text(err));
 	}
+	vmcs_write_failure_report(v->index); /* a failed VMWRITE may be why */
 	struct exit_ctx ctx = { .vcpu = v };
 	stop_guest(&ctx);
 }

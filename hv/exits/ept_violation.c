@@ -61,7 +61,7 @@ enum exit_action handle_ept_violation(struct exit_ctx *ctx)
 			   ours ? "hypervisor memory, #GP(0) to the guest" : "outside the mapped space, #GP(0) to the guest");
 	/* SDM Vol. 3C §28.2.3: if the violation interrupted an IRET that
 	 * unblocked NMIs, blocking must be restored before re-entry. */
-	if (e.nmi_unblocking_due_to_iret && !(vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+	if (e.nmi_unblocking_due_to_iret && !(exit_idt_vectoring_info(ctx) & INTR_INFO_VALID))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
 			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE) | INTERRUPTIBILITY_NMI);
 	inject_gp0(ctx);

@@ -4,8 +4,10 @@
 
 #include "../vmx/vcpu.h"
 #include "decode.h"
+#include "exit_info.h"
 #include "exit_reasons.h"
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,19 +17,7 @@ enum exit_action {
 	EXIT_STOP,             /* the guest cannot go on: dump state, stop this CPU */
 };
 
-struct exit_ctx {
-	struct vcpu *vcpu;
-	struct guest_regs *regs;
-	unsigned reason;          /* basic exit reason */
-	bool qualification_read;  /* read lazily: most exits never need it */
-	uint64_t qualification;
-	bool event_injected;      /* the handler set the VM-entry interruption info */
-	uint32_t sub_kind;        /* statistics sub-kind key (stats.h), or STATS_NO_SUB */
-	bool not_counted;         /* the exit reset the statistics: leave it out */
-};
-
-/* The exit qualification (SDM Vol. 3C §28.2.1), read on first use. */
-uint64_t exit_qualification(struct exit_ctx *ctx);
+/* struct exit_ctx and the exit-information accessors: exit_info.h. */
 
 typedef enum exit_action exit_handler(struct exit_ctx *ctx);
 
@@ -75,32 +65,10 @@ DECLARE_HANDLER(handle_hlt)
 DECLARE_HANDLER(handle_mwait)
 #undef DECLARE_HANDLER
 
-/* Processor-based control bits that dispatch and interrupt.c toggle. */
-#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
-#define PROC_NMI_WINDOW_EXITING (1u << 22)
-#define PROC_HLT_EXITING (1u << 7)
-#define PROC_MWAIT_EXITING (1u << 10)
-/* The ones event delivery owns (event_decision.h): all off when idle. */
+/* The processor-based controls event delivery owns (event_decision.h):
+ * all off when idle. */
 #define PROC_EVENT_CONTROLS                                                                                          \
 	(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING | PROC_HLT_EXITING | PROC_MWAIT_EXITING)
-
-/* Exits that happen at an instruction boundary or on an instruction (not
- * during the delivery of an event through the IDT) never leave valid
- * IDT-vectoring information (SDM Vol. 3C §28.2.4): skip that VMREAD. */
-#define EXIT_BIT(r) (1ull << EXIT_REASON_##r)
-#define EXITS_NEVER_DURING_DELIVERY                                                                                  \
-	(EXIT_BIT(EXTERNAL_INTERRUPT) | EXIT_BIT(TRIPLE_FAULT) | EXIT_BIT(INIT) | EXIT_BIT(SIPI) |                  \
-	 EXIT_BIT(INTERRUPT_WINDOW) | EXIT_BIT(NMI_WINDOW) | EXIT_BIT(CPUID) | EXIT_BIT(GETSEC) | EXIT_BIT(HLT) |     \
-	 EXIT_BIT(INVD) | EXIT_BIT(INVLPG) | EXIT_BIT(RDPMC) | EXIT_BIT(RDTSC) | EXIT_BIT(VMCALL) |                  \
-	 EXIT_BIT(VMCLEAR) | EXIT_BIT(VMLAUNCH) | EXIT_BIT(VMPTRLD) | EXIT_BIT(VMPTRST) | EXIT_BIT(VMREAD) |         \
-	 EXIT_BIT(VMRESUME) | EXIT_BIT(VMWRITE) | EXIT_BIT(VMXOFF) | EXIT_BIT(VMXON) | EXIT_BIT(CR_ACCESS) |        \
-	 EXIT_BIT(DR_ACCESS) | EXIT_BIT(IO_INSTRUCTION) | EXIT_BIT(RDMSR) | EXIT_BIT(WRMSR) | EXIT_BIT(MWAIT) |     \
-	 EXIT_BIT(MONITOR) | EXIT_BIT(PAUSE) | EXIT_BIT(PREEMPTION_TIMER) | EXIT_BIT(XSETBV))
-
-static inline bool exit_never_during_delivery(unsigned reason)
-{
-	return reason < 64 && ((EXITS_NEVER_DURING_DELIVERY >> reason) & 1);
-}
 
 /* Interrupt and NMI delivery to the guest (interrupt.c), run before every
  * VM entry: reinjects an event whose delivery the exit interrupted, then

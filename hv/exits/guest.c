@@ -1,6 +1,7 @@
-/* Guest register access, event injection and the guest-state dump shared
- * by the handlers. */
+/* Guest register access, event injection and the guest-state dump (GPRs,
+ * then every VMCS field: vmcs_diag.c) shared by the handlers. */
 #include "../lib/log.h"
+#include "../vmx/vmcs_diag.h"
 #include "../vmx/vmx_ops.h"
 #include "exit_reasons.h"
 #include "exits.h"
@@ -71,22 +72,5 @@ void dump_guest_state(struct exit_ctx *ctx)
 		log_printf("  r13=%016llx r14=%016llx r15=%016llx\n", (unsigned long long)r->r13,
 			   (unsigned long long)r->r14, (unsigned long long)r->r15);
 	}
-	log_printf("  cr0=%016llx cr3=%016llx cr4=%016llx efer=%016llx\n",
-		   (unsigned long long)vmcs_read(VMCS_GUEST_CR0), (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_CR4), (unsigned long long)vmcs_read(VMCS_GUEST_IA32_EFER));
-	log_printf("  cs=%04llx/%05llx ss=%04llx/%05llx tr=%04llx gdtr=%016llx/%llx idtr=%016llx/%llx\n",
-		   (unsigned long long)vmcs_read(VMCS_GUEST_CS_SELECTOR),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_SS_SELECTOR),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_TR_SELECTOR),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT));
-	log_printf("  interruptibility=%llx activity=%llx idt-vectoring=%08llx exit-intr-info=%08llx\n",
-		   (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE),
-		   (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
-		   (unsigned long long)vmcs_read(VMCS_IDT_VECTORING_INFO),
-		   (unsigned long long)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	vmcs_dump();
 }

@@ -25,9 +25,10 @@
 #include "init_sipi_rules.h"
 #include "mmio_decode.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
+/* relay_sipi: the vector, valid once this bit is set (the sender's release). */
 #define RELAY_SIPI_VALID 0x100u
 
 static void init_discard_events(struct vcpu *v)

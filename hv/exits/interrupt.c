@@ -9,10 +9,9 @@
 #include "event_decision.h"
 #include "init_sipi.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
 
 /* The controls are cached in the vcpu (set at launch), so toggling a
  * window costs a VMWRITE only when it changes. */
@@ -41,7 +40,7 @@ enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 {
 	/* "Acknowledge interrupt on exit" is on: the vector is in the exit
 	 * interruption information and the local APIC has it in service. */
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
 	if (ii.valid) {
 		pend_interrupt(ctx->vcpu, ii.vector);
 		ctx->sub_kind = ii.vector;
@@ -83,7 +82,7 @@ static void nmi_unblock(void)
 
 enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 {
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
 	ctx->sub_kind = ii.vector;
 	if (ii.type == INTR_TYPE_NMI) {
 		nmi_unblock();
@@ -96,12 +95,12 @@ enum exit_action handle_exception_nmi(struct exit_ctx *ctx)
 	 * to the guest's CR2, which VM entry does not load: write it here. */
 	if (ii.vector == 14)
 		__asm__ volatile("mov %0, %%cr2" ::"r"(exit_qualification(ctx)));
-	uint32_t error = ii.has_error_code ? (uint32_t)vmcs_read(VMCS_VMEXIT_INTERRUPTION_ERROR_CODE) : 0;
+	uint32_t error = ii.has_error_code ? exit_interruption_error_code(ctx) : 0;
 	if (ii.type == INTR_TYPE_SOFTWARE_EXCEPTION || ii.type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION) {
 		/* INT3/INTO: re-deliver with the instruction length so the
 		 * return address is past the instruction. */
 		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(ii.vector, ii.type, false));
-		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH));
+		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, exit_instruction_length(ctx));
 		ctx->event_injected = true;
 	} else {
 		inject_exception(ctx, ii.vector, ii.has_error_code, error);
@@ -115,15 +114,15 @@ static bool reinject_interrupted_event(struct exit_ctx *ctx)
 {
 	if (exit_never_during_delivery(ctx->reason))
 		return false;
-	struct interruption_info ii = decode_interruption_info((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO));
+	struct interruption_info ii = decode_interruption_info(exit_idt_vectoring_info(ctx));
 	if (!ii.valid)
 		return false;
 	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(ii.vector, ii.type, ii.has_error_code));
 	if (ii.has_error_code)
-		vmcs_write(VMCS_VMENTRY_EXCEPTION_ERROR_CODE, vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE));
+		vmcs_write(VMCS_VMENTRY_EXCEPTION_ERROR_CODE, exit_idt_vectoring_error_code(ctx));
 	if (ii.type == INTR_TYPE_SOFTWARE_INTERRUPT || ii.type == INTR_TYPE_SOFTWARE_EXCEPTION ||
 	    ii.type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION)
-		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH));
+		vmcs_write(VMCS_VMENTRY_INSTRUCTION_LENGTH, exit_instruction_length(ctx));
 	return true;
 }
 
@@ -138,9 +137,9 @@ static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
 {
 	int vector = highest_pending(v);
 	struct event_state s = {
-		.interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE),
+		.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE),
 		.rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF,
-		.activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE),
+		.activity = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE),
 		.vector = vector,
 		.nmi_pending = v->guest_nmi_pending,
 		.event_in_flight = in_flight,
@@ -164,7 +163,6 @@ static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
  * When the periodic statistics own the timer, the kick runs first and
  * their rest is restored when it expires. */
 #define KICK_TSC (1u << 16)
-#define PIN_ACTIVATE_PREEMPTION_TIMER (1u << 6)
 
 static void set_timer_kick(struct vcpu *v, bool on)
 {
@@ -175,12 +173,12 @@ static void set_timer_kick(struct vcpu *v, bool on)
 	if (v->hv->preemption_timer_reload) {
 		if (!on)
 			return; /* armed under the statistics' timer: it expires and restores them */
-		uint32_t left = (uint32_t)vmcs_read(VMCS_VMX_PREEMPTION_TIMER_VALUE);
+		uint32_t left = vmcs_read32(VMCS_VMX_PREEMPTION_TIMER_VALUE);
 		if (left <= kick)
 			return; /* the statistics' timer comes first anyway */
 		v->timer_stats_left = left - kick;
 	} else {
-		uint32_t pin = (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS);
+		uint32_t pin = vmcs_read32(VMCS_PIN_BASED_CONTROLS);
 		vmcs_write(VMCS_PIN_BASED_CONTROLS, on ? pin | PIN_ACTIVATE_PREEMPTION_TIMER
 						       : pin & ~PIN_ACTIVATE_PREEMPTION_TIMER);
 	}
@@ -201,7 +199,7 @@ bool event_timer_kick_expired(struct exit_ctx *ctx)
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->timer_stats_left);
 	} else {
 		vmcs_write(VMCS_PIN_BASED_CONTROLS,
-			   (uint32_t)vmcs_read(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+			   vmcs_read32(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
 	}
 	ctx->sub_kind = 1; /* "kick" in the statistics */
 	return true;

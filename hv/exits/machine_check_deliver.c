@@ -8,7 +8,7 @@
 #include "../lib/log.h"
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
-#include "machine_check.h"
+#include "../lib/machine_check.h"
 
 #include <hv/cpu.h>
 
@@ -35,7 +35,7 @@ void deliver_machine_check(struct exit_ctx *ctx)
 		return;
 	v->host_mc_pending = 0;
 	log_banks(v->index);
-	if (vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)
+	if (exit_idt_vectoring_info(ctx) & INTR_INFO_VALID)
 		log_printf("CPU %u: the event being delivered is lost to the machine check, as on hardware\n", v->index);
 	/* The guest's CR4.MCE clear: the processor would shut down; the
 	 * guest's #MC handler is what it has instead, so it gets the #MC. */

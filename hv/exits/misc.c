@@ -3,6 +3,7 @@
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
 /* SMX is not offered to the guest (CR4.SMXE cannot be set in its view). */
@@ -29,14 +30,6 @@ enum exit_action handle_vmx_instruction(struct exit_ctx *ctx)
 	return EXIT_RESUME;
 }
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_BNDREG (1ull << 3)
-#define XCR0_BNDCSR (1ull << 4)
-#define XCR0_AVX512 (7ull << 5)
-#define XCR0_AMX (3ull << 17) /* XTILECFG, XTILEDATA */
-#define CR4_OSXSAVE (1ull << 18)
 
 /* XSETBV: validate as the processor would (SDM Vol. 2D, XSETBV "Protected
  * Mode Exceptions"), then load XCR0 for the guest. */

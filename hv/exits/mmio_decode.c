@@ -1,6 +1,8 @@
 /* MMIO store decoding and guest page walks (mmio_decode.h). */
 #include "mmio_decode.h"
 
+#include <hv/arch_bits.h>
+
 bool mmio_decode_store(const uint8_t *code, size_t n, struct mmio_store *out)
 {
 	size_t i = 0;
@@ -68,10 +70,6 @@ bool mmio_decode_store32(const uint8_t *code, size_t n, struct mmio_store *out)
 	return mmio_decode_store(code, n, out) && out->width == 4;
 }
 
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
 #define PTE_P 1ull
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull

@@ -47,99 +47,119 @@ static size_t utoa(char *tmp, uint64_t v, unsigned base, int upper)
 	return n;
 }
 
+/* A conversion's flags, width and length modifier. */
+struct spec {
+	int left;  /* '-' */
+	char pad;  /* '0' or ' ' */
+	int width; /* digits or '*' */
+	int lng;   /* 0 none, 1 l, 2 ll or z */
+};
+
+/* Reads "%[-0][width|*][l|ll|z]" up to the conversion character, which
+ * it returns a pointer to. */
+static const char *parse_spec(const char *fmt, va_list *ap, struct spec *sp)
+{
+	*sp = (struct spec){ 0, ' ', 0, 0 };
+	for (;; fmt++) {
+		if (*fmt == '-')
+			sp->left = 1;
+		else if (*fmt == '0')
+			sp->pad = '0';
+		else
+			break;
+	}
+	if (*fmt == '*') {
+		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) {
+			sp->left = 1;
+			sp->width = -sp->width;
+		}
+		fmt++;
+	}
+	while (*fmt >= '0' && *fmt <= '9')
+		sp->width = sp->width * 10 + (*fmt++ - '0');
+	while (*fmt == 'l' || *fmt == 'z') {
+		sp->lng = (*fmt == 'z') ? 2 : sp->lng + 1;
+		fmt++;
+	}
+	return fmt;
+}
+
+static void convert(struct out *o, char conv, const struct spec *sp, va_list *ap)
+{
+	char tmp[24];
+	const char *s;
+	size_t n;
+	uint64_t u;
+	char pad = sp->left ? ' ' : sp->pad;
+	switch (conv) {
+	case '%':
+		put(o, '%');
+		break;
+	case 'c':
+		tmp[0] = (char)va_arg(*ap, int);
+		put_padded(o, tmp, 1, sp->width, sp->left, ' ');
+		break;
+	case 's':
+		s = va_arg(*ap, const char *);
+		if (!s)
+			s = "(null)";
+		for (n = 0; s[n]; n++)
+			;
+		put_padded(o, s, n, sp->width, sp->left, ' ');
+		break;
+	case 'd':
+	case 'i': {
+		int64_t v = sp->lng ? va_arg(*ap, long long) : va_arg(*ap, int);
+		n = 0;
+		if (v < 0) {
+			tmp[n++] = '-';
+			u = (uint64_t)0 - (uint64_t)v;
+		} else {
+			u = (uint64_t)v;
+		}
+		n += utoa(tmp + n, u, 10, 0);
+		put_padded(o, tmp, n, sp->width, sp->left, pad);
+		break;
+	}
+	case 'u':
+	case 'x':
+	case 'X':
+		u = sp->lng ? va_arg(*ap, unsigned long long) : va_arg(*ap, unsigned int);
+		n = utoa(tmp, u, conv == 'u' ? 10 : 16, conv == 'X');
+		put_padded(o, tmp, n, sp->width, sp->left, pad);
+		break;
+	case 'p':
+		u = (uint64_t)(uintptr_t)va_arg(*ap, void *);
+		tmp[0] = '0';
+		tmp[1] = 'x';
+		n = 2 + utoa(tmp + 2, u, 16, 0);
+		put_padded(o, tmp, n, sp->width, sp->left, ' ');
+		break;
+	default:
+		put(o, '%');
+		put(o, conv);
+		break;
+	}
+}
+
 size_t fmt_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
+	va_list args; /* by pointer to the helpers: a va_list parameter cannot be */
+	va_copy(args, ap);
 	while (*fmt) {
 		if (*fmt != '%') {
 			put(&o, *fmt++);
 			continue;
 		}
-		fmt++;
-		int left = 0;
-		char pad = ' ';
-		for (;; fmt++) {
-			if (*fmt == '-')
-				left = 1;
-			else if (*fmt == '0')
-				pad = '0';
-			else
-				break;
-		}
-		int width = 0;
-		if (*fmt == '*') {
-			width = va_arg(ap, int);
-			if (width < 0) {
-				left = 1;
-				width = -width;
-			}
-			fmt++;
-		}
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		int lng = 0;
-		while (*fmt == 'l' || *fmt == 'z') {
-			lng = (*fmt == 'z') ? 2 : lng + 1;
-			fmt++;
-		}
-		char tmp[24];
-		const char *s;
-		size_t n;
-		uint64_t u;
-		switch (*fmt) {
-		case '%':
-			put(&o, '%');
-			break;
-		case 'c':
-			tmp[0] = (char)va_arg(ap, int);
-			put_padded(&o, tmp, 1, width, left, ' ');
-			break;
-		case 's':
-			s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			for (n = 0; s[n]; n++)
-				;
-			put_padded(&o, s, n, width, left, ' ');
-			break;
-		case 'd':
-		case 'i': {
-			int64_t v = lng ? va_arg(ap, long long) : va_arg(ap, int);
-			n = 0;
-			if (v < 0) {
-				tmp[n++] = '-';
-				u = (uint64_t)0 - (uint64_t)v;
-			} else {
-				u = (uint64_t)v;
-			}
-			n += utoa(tmp + n, u, 10, 0);
-			put_padded(&o, tmp, n, width, left, left ? ' ' : pad);
-			break;
-		}
-		case 'u':
-		case 'x':
-		case 'X':
-			u = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
-			n = utoa(tmp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X');
-			put_padded(&o, tmp, n, width, left, left ? ' ' : pad);
-			break;
-		case 'p':
-			u = (uint64_t)(uintptr_t)va_arg(ap, void *);
-			tmp[0] = '0';
-			tmp[1] = 'x';
-			n = 2 + utoa(tmp + 2, u, 16, 0);
-			put_padded(&o, tmp, n, width, left, ' ');
-			break;
-		case '\0':
-			fmt--; /* a lone '%' at the end: print nothing more */
-			break;
-		default:
-			put(&o, '%');
-			put(&o, *fmt);
-			break;
-		}
-		fmt++;
+		struct spec sp;
+		fmt = parse_spec(fmt + 1, &args, &sp);
+		if (!*fmt)
+			break; /* a lone '%' at the end: print nothing more */
+		convert(&o, *fmt++, &sp, &args);
 	}
+	va_end(args);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return o.len;

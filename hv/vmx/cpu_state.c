@@ -2,10 +2,10 @@
  * only privileged part of VMCS composition (vmcs_compose.c is pure). */
 #include "cpu_state.h"
 
+#include <hv/arch_bits.h>
 #include <hv/cpu.h>
 #include <hv/msr.h>
 
-#define EFER_LMA (1ull << 10)
 
 void cpu_features_read(struct cpu_features *f)
 {

@@ -11,6 +11,7 @@
 
 #include "vmx_caps.h"
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,7 +40,6 @@ struct cpuid_word_info {
 };
 extern const struct cpuid_word_info cpuid_words[CPUID_WORD_COUNT];
 
-#define SECONDARY_ENABLE_PCONFIG (1u << 11)
 
 /* X(name, word, bit, secondary control or 0, why). A 0 control means the
  * feature is hidden on every processor; "why" says why. */

@@ -131,49 +131,49 @@ static bool check_exec_controls(struct entry_check_ctx *c)
 		return false;
 	/* "If the 'activate secondary controls' ... is 1, reserved bits in the
 	 * secondary ... controls must be cleared"; otherwise not checked. */
-	if ((c->proc & EC_PROC_ACTIVATE_SECONDARY) &&
+	if ((c->proc & PROC_ACTIVATE_SECONDARY) &&
 	    !check_allowed(c, "secondary processor-based controls", c->proc2, m->procbased2))
 		return false;
 	uint32_t n = ec_get32(c, VMCS_CR3_TARGET_COUNT);
 	if (n > 4) /* "The CR3-target count must not be greater than 4." */
 		return entry_check_fail(c, "CR3-target count %u exceeds 4", n);
-	if (c->proc & EC_PROC_USE_IO_BITMAPS) {
+	if (c->proc & PROC_USE_IO_BITMAPS) {
 		if (!check_page(c, "I/O bitmap A address", VMCS_IO_BITMAP_A) ||
 		    !check_page(c, "I/O bitmap B address", VMCS_IO_BITMAP_B))
 			return false;
 	}
-	if ((c->proc & EC_PROC_USE_MSR_BITMAPS) && !check_page(c, "MSR bitmap address", VMCS_MSR_BITMAP))
+	if ((c->proc & PROC_USE_MSR_BITMAPS) && !check_page(c, "MSR bitmap address", VMCS_MSR_BITMAP))
 		return false;
-	if (c->proc & EC_PROC_USE_TPR_SHADOW) {
+	if (c->proc & PROC_USE_TPR_SHADOW) {
 		if (!check_page(c, "virtual-APIC page address", VMCS_VIRTUAL_APIC_PAGE_ADDR))
 			return false;
 		uint32_t tpr = ec_get32(c, VMCS_TPR_THRESHOLD);
 		/* "If 'virtual-interrupt delivery' is 0, bits 31:4 of the TPR
 		 * threshold field must be 0." */
-		if (!(c->proc2 & EC_PROC2_VIRT_INT_DELIVERY) && (tpr & ~0xfu))
+		if (!(c->proc2 & SECONDARY_VIRTUAL_INTERRUPT_DELIVERY) && (tpr & ~0xfu))
 			return entry_check_fail(c, "TPR threshold 0x%x sets bits 31:4", tpr);
-	} else if (c->proc2 & (EC_PROC2_VIRT_X2APIC | EC_PROC2_APIC_REG_VIRT | EC_PROC2_VIRT_INT_DELIVERY)) {
+	} else if (c->proc2 & (SECONDARY_VIRTUALIZE_X2APIC | SECONDARY_APIC_REGISTER_VIRTUALIZATION | SECONDARY_VIRTUAL_INTERRUPT_DELIVERY)) {
 		/* "If 'use TPR shadow' is 0, the following ... must also be 0:
 		 * 'virtualize x2APIC mode', 'APIC-register virtualization', and
 		 * 'virtual-interrupt delivery'." */
 		return entry_check_fail(c, "secondary controls 0x%x virtualize the APIC without \"use TPR shadow\"",
 					c->proc2);
 	}
-	if ((c->pin & EC_PIN_VIRTUAL_NMIS) && !(c->pin & EC_PIN_NMI_EXITING))
+	if ((c->pin & PIN_VIRTUAL_NMIS) && !(c->pin & PIN_NMI_EXITING))
 		return entry_check_fail(c, "\"virtual NMIs\" requires \"NMI exiting\"");
-	if ((c->proc & EC_PROC_NMI_WINDOW_EXITING) && !(c->pin & EC_PIN_VIRTUAL_NMIS))
+	if ((c->proc & PROC_NMI_WINDOW_EXITING) && !(c->pin & PIN_VIRTUAL_NMIS))
 		return entry_check_fail(c, "\"NMI-window exiting\" requires \"virtual NMIs\"");
-	if ((c->proc2 & EC_PROC2_VIRT_APIC_ACCESS) && !check_page(c, "APIC-access address", VMCS_APIC_ACCESS_ADDR))
+	if ((c->proc2 & SECONDARY_VIRTUALIZE_APIC_ACCESSES) && !check_page(c, "APIC-access address", VMCS_APIC_ACCESS_ADDR))
 		return false;
-	if ((c->proc2 & EC_PROC2_VIRT_X2APIC) && (c->proc2 & EC_PROC2_VIRT_APIC_ACCESS))
+	if ((c->proc2 & SECONDARY_VIRTUALIZE_X2APIC) && (c->proc2 & SECONDARY_VIRTUALIZE_APIC_ACCESSES))
 		return entry_check_fail(c, "\"virtualize x2APIC mode\" and \"virtualize APIC accesses\" are both 1");
-	if ((c->proc2 & EC_PROC2_VIRT_INT_DELIVERY) && !(c->pin & EC_PIN_EXT_INT_EXITING))
+	if ((c->proc2 & SECONDARY_VIRTUAL_INTERRUPT_DELIVERY) && !(c->pin & PIN_EXTERNAL_INTERRUPT_EXITING))
 		return entry_check_fail(c, "\"virtual-interrupt delivery\" requires \"external-interrupt exiting\"");
-	if (c->pin & EC_PIN_POSTED_INTERRUPTS) {
-		if (!(c->proc2 & EC_PROC2_VIRT_INT_DELIVERY))
+	if (c->pin & PIN_POSTED_INTERRUPTS) {
+		if (!(c->proc2 & SECONDARY_VIRTUAL_INTERRUPT_DELIVERY))
 			return entry_check_fail(c, "\"process posted interrupts\" requires "
 						   "\"virtual-interrupt delivery\"");
-		if (!(c->exit & EC_EXIT_ACK_INT_ON_EXIT))
+		if (!(c->exit & EXIT_ACK_INTERRUPT_ON_EXIT))
 			return entry_check_fail(c, "\"process posted interrupts\" requires "
 						   "\"acknowledge interrupt on exit\"");
 	}
@@ -188,10 +188,10 @@ static bool check_exec_controls(struct entry_check_ctx *c)
 			uint32_t bit;
 			const char *name;
 		} need_ept[] = {
-			{ EC_PROC2_ENABLE_PML, "enable PML" },
+			{ SECONDARY_ENABLE_PML, "enable PML" },
 			{ SECONDARY_UNRESTRICTED_GUEST, "unrestricted guest" },
-			{ EC_PROC2_MODE_BASED_EPT_X, "mode-based execute control for EPT" },
-			{ EC_PROC2_SUBPAGE_WRITE, "sub-page write permissions for EPT" },
+			{ SECONDARY_MODE_BASED_EPT_EXECUTE, "mode-based execute control for EPT" },
+			{ SECONDARY_SUBPAGE_WRITE_PERMISSIONS, "sub-page write permissions for EPT" },
 		};
 		for (size_t i = 0; i < sizeof(need_ept) / sizeof(need_ept[0]); i++)
 			if (c->proc2 & need_ept[i].bit)
@@ -207,7 +207,7 @@ static bool check_exit_controls(struct entry_check_ctx *c)
 		return false;
 	/* "If 'activate VMX-preemption timer' is 0, 'save VMX-preemption timer
 	 * value' must also be 0." */
-	if ((c->exit & EC_EXIT_SAVE_PREEMPTION) && !(c->pin & EC_PIN_PREEMPTION_TIMER))
+	if ((c->exit & EXIT_SAVE_PREEMPTION_TIMER) && !(c->pin & PIN_ACTIVATE_PREEMPTION_TIMER))
 		return entry_check_fail(c, "\"save VMX-preemption timer value\" requires "
 					   "\"activate VMX-preemption timer\"");
 	return check_msr_area(c, "VM-exit MSR-store", VMCS_VMEXIT_MSR_STORE_COUNT, VMCS_VMEXIT_MSR_STORE_ADDR) &&
@@ -224,31 +224,31 @@ static bool vector_has_error_code(unsigned v)
 /* SDM Vol. 3C §27.2.1.3, event injection, when the valid bit is 1. */
 static bool check_injection(struct entry_check_ctx *c, uint32_t info)
 {
-	unsigned type = EC_INTR_TYPE(info), vec = EC_INTR_VECTOR(info);
-	bool mtf = (c->msrs->procbased >> 32) & EC_PROC_MONITOR_TRAP_FLAG;
+	unsigned type = INTR_INFO_TYPE(info), vec = INTR_INFO_VECTOR(info);
+	bool mtf = (c->msrs->procbased >> 32) & PROC_MONITOR_TRAP_FLAG;
 	/* "Value 1 is reserved on all logical processors; value 7 (other
 	 * event) is reserved on [those without] 'monitor trap flag'." */
-	if (type == 1 || (type == EC_INTR_OTHER && !mtf))
+	if (type == 1 || (type == INTR_TYPE_OTHER && !mtf))
 		return entry_check_fail(c, "VM-entry interruption info 0x%x has reserved type %u", info, type);
-	if (type == EC_INTR_NMI && vec != 2)
+	if (type == INTR_TYPE_NMI && vec != 2)
 		return entry_check_fail(c, "VM-entry interruption info 0x%x injects an NMI with vector %u (must be 2)",
 					info, vec);
-	if (type == EC_INTR_HW_EXC && vec > 31)
+	if (type == INTR_TYPE_HARDWARE_EXCEPTION && vec > 31)
 		return entry_check_fail(c, "VM-entry interruption info 0x%x injects hardware exception "
 					   "vector %u (> 31)", info, vec);
-	if (type == EC_INTR_OTHER && vec != 0)
+	if (type == INTR_TYPE_OTHER && vec != 0)
 		return entry_check_fail(c, "VM-entry interruption info 0x%x has type 7 with vector %u (must be 0)",
 					info, vec);
 	/* The error code goes with a hardware exception in protected mode
 	 * ("'unrestricted guest' is 0 or bit 0 in the CR0 field is 1") and,
 	 * unless IA32_VMX_BASIC bit 56 lifts the rule, exactly with the
 	 * vectors that push one. */
-	bool has_ec = info & EC_INTR_ERROR_CODE;
-	bool prot = !(c->proc2 & SECONDARY_UNRESTRICTED_GUEST) || (ec_get(c, VMCS_GUEST_CR0) & EC_CR0_PE);
-	if (has_ec && (!prot || type != EC_INTR_HW_EXC))
+	bool has_ec = info & INTR_INFO_ERROR_CODE;
+	bool prot = !(c->proc2 & SECONDARY_UNRESTRICTED_GUEST) || (ec_get(c, VMCS_GUEST_CR0) & CR0_PE);
+	if (has_ec && (!prot || type != INTR_TYPE_HARDWARE_EXCEPTION))
 		return entry_check_fail(c, "VM-entry interruption info 0x%x delivers an error code with type %u%s",
 					info, type, prot ? "" : " to a real-mode guest");
-	if (prot && type == EC_INTR_HW_EXC && !(c->msrs->basic & BIT(56)) && has_ec != vector_has_error_code(vec))
+	if (prot && type == INTR_TYPE_HARDWARE_EXCEPTION && !(c->msrs->basic & BIT(56)) && has_ec != vector_has_error_code(vec))
 		return entry_check_fail(c, "VM-entry interruption info 0x%x %s an error code for vector %u", info,
 					has_ec ? "delivers" : "lacks", vec);
 	if (info & 0x7ffff000u) /* "Reserved bits 30:12 must be 0." */
@@ -259,7 +259,7 @@ static bool check_injection(struct entry_check_ctx *c, uint32_t info)
 	/* Software interrupts and exceptions: "the VM-entry instruction-length
 	 * field must be in the range 0-15. A VM-entry instruction length of 0
 	 * is allowed only if IA32_VMX_MISC[30] is read as 1". */
-	if (type == EC_INTR_SW_INT || type == EC_INTR_PRIV_SW_EXC || type == EC_INTR_SW_EXC) {
+	if (type == INTR_TYPE_SOFTWARE_INTERRUPT || type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION || type == INTR_TYPE_SOFTWARE_EXCEPTION) {
 		uint32_t len = ec_get32(c, VMCS_VMENTRY_INSTRUCTION_LENGTH);
 		if (len > 15 || (len == 0 && !(c->msrs->misc & BIT(30))))
 			return entry_check_fail(c, "VM-entry instruction length %u is not allowed for event type %u",
@@ -274,13 +274,13 @@ static bool check_entry_controls(struct entry_check_ctx *c)
 	if (!check_allowed(c, "VM-entry controls", c->entry, c->msrs->entry))
 		return false;
 	uint32_t info = ec_get32(c, VMCS_VMENTRY_INTERRUPTION_INFO);
-	if ((info & EC_INTR_VALID) && !check_injection(c, info))
+	if ((info & INTR_INFO_VALID) && !check_injection(c, info))
 		return false;
 	if (!check_msr_area(c, "VM-entry MSR-load", VMCS_VMENTRY_MSR_LOAD_COUNT, VMCS_VMENTRY_MSR_LOAD_ADDR))
 		return false;
 	/* "'entry to SMM' and 'deactivate dual-monitor treatment' ... must be 0
 	 * outside SMM"; the hypervisor never runs in SMM. */
-	if (c->entry & (EC_ENTRY_TO_SMM | EC_ENTRY_DEACT_DUAL_MON))
+	if (c->entry & (ENTRY_TO_SMM | ENTRY_DEACTIVATE_DUAL_MONITOR))
 		return entry_check_fail(c, "VM-entry controls 0x%x set SMM-only controls (bits 10, 11) outside SMM",
 					c->entry);
 	return true;
@@ -308,7 +308,7 @@ static bool check_host_regs(struct entry_check_ctx *c)
 	if (!entry_check_fixed(c, "host CR0", cr0, m->cr0_fixed0, m->cr0_fixed1) ||
 	    !entry_check_fixed(c, "host CR4", cr4, m->cr4_fixed0, m->cr4_fixed1))
 		return false;
-	if ((cr4 & EC_CR4_CET) && !(cr0 & EC_CR0_WP))
+	if ((cr4 & CR4_CET) && !(cr0 & CR0_WP))
 		return entry_check_fail(c, "host CR4.CET=1 requires CR0.WP=1");
 	if (!ec_phys_ok(c, cr3))
 		return entry_check_fail(c, "host CR3 0x%llx is beyond the %u-bit physical-address width",
@@ -318,27 +318,27 @@ static bool check_host_regs(struct entry_check_ctx *c)
 		return entry_check_fail(c, "host SYSENTER_ESP 0x%llx is not canonical", (unsigned long long)esp);
 	if (!ec_canonical(eip))
 		return entry_check_fail(c, "host SYSENTER_EIP 0x%llx is not canonical", (unsigned long long)eip);
-	if (c->exit & EC_EXIT_LOAD_PAT) {
+	if (c->exit & EXIT_LOAD_PAT) {
 		uint64_t pat = ec_get(c, VMCS_HOST_IA32_PAT);
 		int i = entry_check_bad_pat_byte(pat);
 		if (i >= 0)
 			return entry_check_fail(c, "host PAT 0x%llx entry %d has invalid memory type %u",
 						(unsigned long long)pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
 	}
-	if (c->exit & EC_EXIT_LOAD_EFER) {
+	if (c->exit & EXIT_LOAD_EFER) {
 		/* "Bits reserved in the IA32_EFER MSR must be 0. Bit 10 (LMA)
 		 * [and] bit 8 (LME) must each be the same as the 'host
 		 * address-space size' VM-exit control." */
 		uint64_t efer = ec_get(c, VMCS_HOST_IA32_EFER);
-		unsigned host64 = !!(c->exit & EC_EXIT_HOST_ADDR_SPACE);
+		unsigned host64 = !!(c->exit & EXIT_HOST_ADDRESS_SPACE_SIZE);
 		if (efer & ~EC_EFER_VALID)
 			return entry_check_fail(c, "host EFER 0x%llx sets reserved bits", (unsigned long long)efer);
-		if (!!(efer & EC_EFER_LMA) != host64)
+		if (!!(efer & EFER_LMA) != host64)
 			return entry_check_fail(c, "host EFER.LMA=%u does not match host address-space size=%u",
-						!!(efer & EC_EFER_LMA), host64);
-		if (!!(efer & EC_EFER_LME) != host64)
+						!!(efer & EFER_LMA), host64);
+		if (!!(efer & EFER_LME) != host64)
 			return entry_check_fail(c, "host EFER.LME=%u does not match host address-space size=%u",
-						!!(efer & EC_EFER_LME), host64);
+						!!(efer & EFER_LME), host64);
 	}
 	return true;
 }
@@ -372,7 +372,7 @@ static bool check_host_segments(struct entry_check_ctx *c)
 		return entry_check_fail(c, "host CS selector is 0");
 	if ((uint16_t)ec_get(c, VMCS_HOST_TR_SELECTOR) == 0)
 		return entry_check_fail(c, "host TR selector is 0");
-	if (!(c->exit & EC_EXIT_HOST_ADDR_SPACE) && (uint16_t)ec_get(c, VMCS_HOST_SS_SELECTOR) == 0)
+	if (!(c->exit & EXIT_HOST_ADDRESS_SPACE_SIZE) && (uint16_t)ec_get(c, VMCS_HOST_SS_SELECTOR) == 0)
 		return entry_check_fail(c, "host SS selector is 0 with host address-space size=0");
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
 		uint64_t b = ec_get(c, base[i].f);
@@ -390,9 +390,9 @@ static bool check_host_segments(struct entry_check_ctx *c)
  * apply. */
 static bool check_host_address_space(struct entry_check_ctx *c)
 {
-	if (!(c->exit & EC_EXIT_HOST_ADDR_SPACE))
+	if (!(c->exit & EXIT_HOST_ADDRESS_SPACE_SIZE))
 		return entry_check_fail(c, "host address-space size=0, but the hypervisor runs in IA-32e mode");
-	if (!(ec_get(c, VMCS_HOST_CR4) & EC_CR4_PAE))
+	if (!(ec_get(c, VMCS_HOST_CR4) & CR4_PAE))
 		return entry_check_fail(c, "host address-space size=1 requires host CR4.PAE=1");
 	uint64_t rip = ec_get(c, VMCS_HOST_RIP);
 	if (!ec_canonical(rip))
@@ -419,7 +419,7 @@ const char *vmentry_check(const struct vmcs_image *img, const struct entry_check
 		.exit = (uint32_t)vmcs_image_get(img, VMCS_VMEXIT_CONTROLS),
 		.entry = (uint32_t)vmcs_image_get(img, VMCS_VMENTRY_CONTROLS),
 	};
-	if (c.proc & EC_PROC_ACTIVATE_SECONDARY)
+	if (c.proc & PROC_ACTIVATE_SECONDARY)
 		c.proc2 = (uint32_t)vmcs_image_get(img, VMCS_SECONDARY_PROC_BASED_CONTROLS);
 	if (check_exec_controls(&c) && check_exit_controls(&c) && check_entry_controls(&c) &&
 	    check_host_regs(&c) && check_host_segments(&c) && check_host_address_space(&c) &&

@@ -20,6 +20,7 @@
 #include "vmcs_fields.h"
 #include "vmx_caps.h"
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,60 +54,10 @@ struct entry_check_ctx {
 	uint32_t pin, proc, proc2, exit, entry;
 };
 
-/* Pin-based (SDM Vol. 3C §25.6.1). */
-#define EC_PIN_EXT_INT_EXITING     (1u << 0)
-#define EC_PIN_NMI_EXITING         (1u << 3)
-#define EC_PIN_VIRTUAL_NMIS        (1u << 5)
-#define EC_PIN_PREEMPTION_TIMER    (1u << 6)
-#define EC_PIN_POSTED_INTERRUPTS   (1u << 7)
-/* Primary processor-based (§25.6.2). */
-#define EC_PROC_USE_TPR_SHADOW     (1u << 21)
-#define EC_PROC_NMI_WINDOW_EXITING (1u << 22)
-#define EC_PROC_USE_IO_BITMAPS     (1u << 25)
-#define EC_PROC_MONITOR_TRAP_FLAG  (1u << 27)
-#define EC_PROC_USE_MSR_BITMAPS    (1u << 28)
-#define EC_PROC_ACTIVATE_SECONDARY (1u << 31)
-/* Secondary processor-based (§25.6.2) beyond those in vmx_caps.h. */
-#define EC_PROC2_VIRT_APIC_ACCESS  (1u << 0)
-#define EC_PROC2_VIRT_X2APIC       (1u << 4)
-#define EC_PROC2_APIC_REG_VIRT     (1u << 8)
-#define EC_PROC2_VIRT_INT_DELIVERY (1u << 9)
-#define EC_PROC2_VMCS_SHADOWING    (1u << 14)
-#define EC_PROC2_ENABLE_PML        (1u << 17)
-#define EC_PROC2_MODE_BASED_EPT_X  (1u << 22)
-#define EC_PROC2_SUBPAGE_WRITE     (1u << 23)
-/* VM-exit (§25.7.1). */
-#define EC_EXIT_HOST_ADDR_SPACE    (1u << 9)
-#define EC_EXIT_ACK_INT_ON_EXIT    (1u << 15)
-#define EC_EXIT_LOAD_PAT           (1u << 19)
-#define EC_EXIT_LOAD_EFER          (1u << 21)
-#define EC_EXIT_SAVE_PREEMPTION    (1u << 22)
-/* VM-entry (§25.8.1). */
-#define EC_ENTRY_LOAD_DEBUG        (1u << 2)
-#define EC_ENTRY_IA32E_GUEST       (1u << 9)
-#define EC_ENTRY_TO_SMM            (1u << 10)
-#define EC_ENTRY_DEACT_DUAL_MON    (1u << 11)
-#define EC_ENTRY_LOAD_PAT          (1u << 14)
-#define EC_ENTRY_LOAD_EFER         (1u << 15)
 
-#define EC_CR0_PE   (1ull << 0)
-#define EC_CR0_WP   (1ull << 16)
-#define EC_CR0_PG   (1ull << 31)
-#define EC_CR4_PAE  (1ull << 5)
-#define EC_CR4_PCIDE (1ull << 17)
-#define EC_CR4_CET  (1ull << 23)
-#define EC_EFER_LME (1ull << 8)
-#define EC_EFER_LMA (1ull << 10)
 /* EFER bits a VMCS may set: SCE(0), LME(8), LMA(10), NXE(11). */
 #define EC_EFER_VALID 0xd01ull
 
-/* Event injection: VM-entry interruption-information field (§25.8.3). */
-#define EC_INTR_VALID        (1u << 31)
-#define EC_INTR_ERROR_CODE   (1u << 11)
-#define EC_INTR_TYPE(info)   (((info) >> 8) & 7u)
-#define EC_INTR_VECTOR(info) ((info) & 0xffu)
-enum { EC_INTR_EXT = 0, EC_INTR_NMI = 2, EC_INTR_HW_EXC = 3, EC_INTR_SW_INT = 4, EC_INTR_PRIV_SW_EXC = 5,
-       EC_INTR_SW_EXC = 6, EC_INTR_OTHER = 7 };
 
 /* Writes the message and returns false, so a check reads
  * "if (bad) return entry_check_fail(c, ...);". */

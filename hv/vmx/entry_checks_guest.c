@@ -4,6 +4,8 @@
  * the first rule broken in reading order. */
 #include "entry_checks.h"
 
+#include <hv/arch_bits.h>
+
 #define BIT(n) (1ull << (n))
 
 enum seg { ES, CS, SS, DS, FS, GS, LDTR, TR, NSEG };
@@ -24,17 +26,8 @@ static const char *const seg_name[NSEG] = { "ES", "CS", "SS", "DS", "FS", "GS", 
 #define AR_G        (1u << 15)
 #define AR_UNUSABLE (1u << 16)
 
-#define RFLAGS_TF  BIT(8)
-#define RFLAGS_IF  BIT(9)
-#define RFLAGS_VM  BIT(17)
 
-#define INTR_STI      (1u << 0)
-#define INTR_MOV_SS   (1u << 1)
-#define INTR_SMI      (1u << 2)
-#define INTR_NMI      (1u << 3)
-#define INTR_ENCLAVE  (1u << 4)
 
-enum { ACT_ACTIVE = 0, ACT_HLT = 1, ACT_SHUTDOWN = 2, ACT_WAIT_SIPI = 3 };
 
 struct guest {
 	uint16_t sel[NSEG];
@@ -56,16 +49,16 @@ static bool check_regs(struct entry_check_ctx *c, const struct guest *g)
 	 * real mode. */
 	uint64_t fixed0 = m->cr0_fixed0;
 	if (g->unrestricted)
-		fixed0 &= ~(EC_CR0_PE | EC_CR0_PG);
+		fixed0 &= ~(CR0_PE | CR0_PG);
 	if (!entry_check_fixed(c, "guest CR0", g->cr0, fixed0, m->cr0_fixed1))
 		return false;
-	if ((g->cr0 & EC_CR0_PG) && !(g->cr0 & EC_CR0_PE))
+	if ((g->cr0 & CR0_PG) && !(g->cr0 & CR0_PE))
 		return entry_check_fail(c, "guest CR0.PG=1 requires CR0.PE=1");
 	if (!entry_check_fixed(c, "guest CR4", g->cr4, m->cr4_fixed0, m->cr4_fixed1))
 		return false;
-	if ((g->cr4 & EC_CR4_CET) && !(g->cr0 & EC_CR0_WP))
+	if ((g->cr4 & CR4_CET) && !(g->cr0 & CR0_WP))
 		return entry_check_fail(c, "guest CR4.CET=1 requires CR0.WP=1");
-	if (c->entry & EC_ENTRY_LOAD_DEBUG) {
+	if (c->entry & ENTRY_LOAD_DEBUG_CONTROLS) {
 		/* "bits reserved in the IA32_DEBUGCTL MSR must be 0": 5:2 and
 		 * 63:16 on every processor with VMX. */
 		uint64_t dbg = ec_get(c, VMCS_GUEST_IA32_DEBUGCTL);
@@ -74,44 +67,44 @@ static bool check_regs(struct entry_check_ctx *c, const struct guest *g)
 	}
 	/* "If 'IA-32e mode guest' is 1, bit 31 in the CR0 field (PG) and bit 5
 	 * in the CR4 field (PAE) must each be 1": long mode needs paging. */
-	if (g->ia32e && !(g->cr0 & EC_CR0_PG))
+	if (g->ia32e && !(g->cr0 & CR0_PG))
 		return entry_check_fail(c, "IA-32e mode guest requires guest CR0.PG=1");
-	if (g->ia32e && !(g->cr4 & EC_CR4_PAE))
+	if (g->ia32e && !(g->cr4 & CR4_PAE))
 		return entry_check_fail(c, "IA-32e mode guest requires guest CR4.PAE=1");
-	if (!g->ia32e && (g->cr4 & EC_CR4_PCIDE))
+	if (!g->ia32e && (g->cr4 & CR4_PCIDE))
 		return entry_check_fail(c, "guest CR4.PCIDE=1 requires IA-32e mode guest");
 	uint64_t cr3 = ec_get(c, VMCS_GUEST_CR3);
 	if (!ec_phys_ok(c, cr3))
 		return entry_check_fail(c, "guest CR3 0x%llx is beyond the %u-bit physical-address width",
 					(unsigned long long)cr3, c->maxphyaddr);
 	uint64_t dr7 = ec_get(c, VMCS_GUEST_DR7);
-	if ((c->entry & EC_ENTRY_LOAD_DEBUG) && (dr7 >> 32))
+	if ((c->entry & ENTRY_LOAD_DEBUG_CONTROLS) && (dr7 >> 32))
 		return entry_check_fail(c, "guest DR7 0x%llx sets bits 63:32", (unsigned long long)dr7);
 	uint64_t esp = ec_get(c, VMCS_GUEST_IA32_SYSENTER_ESP), eip = ec_get(c, VMCS_GUEST_IA32_SYSENTER_EIP);
 	if (!ec_canonical(esp))
 		return entry_check_fail(c, "guest SYSENTER_ESP 0x%llx is not canonical", (unsigned long long)esp);
 	if (!ec_canonical(eip))
 		return entry_check_fail(c, "guest SYSENTER_EIP 0x%llx is not canonical", (unsigned long long)eip);
-	if (c->entry & EC_ENTRY_LOAD_PAT) {
+	if (c->entry & ENTRY_LOAD_PAT) {
 		uint64_t pat = ec_get(c, VMCS_GUEST_IA32_PAT);
 		int i = entry_check_bad_pat_byte(pat);
 		if (i >= 0)
 			return entry_check_fail(c, "guest PAT 0x%llx entry %d has invalid memory type %u",
 						(unsigned long long)pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
 	}
-	if (c->entry & EC_ENTRY_LOAD_EFER) {
+	if (c->entry & ENTRY_LOAD_EFER) {
 		/* "Bits reserved in the IA32_EFER MSR must be 0. Bit 10 (LMA)
 		 * must equal the 'IA-32e mode guest' VM-entry control. It must
 		 * also be identical to bit 8 (LME) if bit 31 in the CR0 field
 		 * (PG) is 1." */
 		uint64_t efer = ec_get(c, VMCS_GUEST_IA32_EFER);
-		unsigned lma = !!(efer & EC_EFER_LMA), lme = !!(efer & EC_EFER_LME);
+		unsigned lma = !!(efer & EFER_LMA), lme = !!(efer & EFER_LME);
 		if (efer & ~EC_EFER_VALID)
 			return entry_check_fail(c, "guest EFER 0x%llx sets reserved bits", (unsigned long long)efer);
 		if (lma != g->ia32e)
 			return entry_check_fail(c, "guest EFER.LMA=%u does not match IA-32e mode guest=%u", lma,
 						(unsigned)g->ia32e);
-		if ((g->cr0 & EC_CR0_PG) && lme != lma)
+		if ((g->cr0 & CR0_PG) && lme != lma)
 			return entry_check_fail(c, "guest EFER.LME=%u differs from EFER.LMA=%u with CR0.PG=1", lme,
 						lma);
 	}
@@ -214,7 +207,7 @@ static bool check_code_data_segments(struct entry_check_ctx *c, const struct gue
 	 * in the CR0 field (corresponding to CR0.PE) is 0". */
 	if (!g->unrestricted && ss_dpl != (g->sel[SS] & 3u))
 		return entry_check_fail(c, "guest SS.DPL=%u differs from SS.RPL=%u", ss_dpl, g->sel[SS] & 3u);
-	if ((cs_type == 3 || !(g->cr0 & EC_CR0_PE)) && ss_dpl != 0)
+	if ((cs_type == 3 || !(g->cr0 & CR0_PE)) && ss_dpl != 0)
 		return entry_check_fail(c, "guest SS.DPL=%u must be 0 with CS type 3 or CR0.PE=0", ss_dpl);
 	/* DS, ES, FS, GS: data or non-conforming code (types 0-11) needs DPL
 	 * >= RPL, unless "unrestricted guest". */
@@ -338,11 +331,11 @@ static bool check_rip_rflags(struct entry_check_ctx *c, const struct guest *g)
 	 * ... is 1 or if bit 0 in the CR0 field (PE) is 0." */
 	if ((fl & RFLAGS_VM) && g->ia32e)
 		return entry_check_fail(c, "guest RFLAGS.VM=1 with IA-32e mode guest");
-	if ((fl & RFLAGS_VM) && !(g->cr0 & EC_CR0_PE))
+	if ((fl & RFLAGS_VM) && !(g->cr0 & CR0_PE))
 		return entry_check_fail(c, "guest RFLAGS.VM=1 with CR0.PE=0");
 	/* "The IF flag (RFLAGS[bit 9]) must be 1 if ... [the injected event]
 	 * has value 0 (indicating external interrupt)." */
-	if ((g->intr_info & EC_INTR_VALID) && EC_INTR_TYPE(g->intr_info) == EC_INTR_EXT && !(fl & RFLAGS_IF))
+	if ((g->intr_info & INTR_INFO_VALID) && INTR_INFO_TYPE(g->intr_info) == INTR_TYPE_EXTERNAL && !(fl & RFLAGS_IF))
 		return entry_check_fail(c, "injecting an external interrupt requires guest RFLAGS.IF=1");
 	return true;
 }
@@ -352,14 +345,14 @@ static bool check_rip_rflags(struct entry_check_ctx *c, const struct guest *g)
  * only NMIs and #MC; wait-for-SIPI nothing. */
 static bool injection_fits_activity(uint32_t act, uint32_t info)
 {
-	unsigned type = EC_INTR_TYPE(info), vec = EC_INTR_VECTOR(info);
-	if (!(info & EC_INTR_VALID) || act == ACT_ACTIVE)
+	unsigned type = INTR_INFO_TYPE(info), vec = INTR_INFO_VECTOR(info);
+	if (!(info & INTR_INFO_VALID) || act == ACTIVITY_ACTIVE)
 		return true;
-	if (act == ACT_HLT)
-		return type == EC_INTR_EXT || type == EC_INTR_NMI ||
-		       (type == EC_INTR_HW_EXC && (vec == 1 || vec == 18)) || (type == EC_INTR_OTHER && vec == 0);
-	if (act == ACT_SHUTDOWN)
-		return type == EC_INTR_NMI || (type == EC_INTR_HW_EXC && vec == 18);
+	if (act == ACTIVITY_HLT)
+		return type == INTR_TYPE_EXTERNAL || type == INTR_TYPE_NMI ||
+		       (type == INTR_TYPE_HARDWARE_EXCEPTION && (vec == 1 || vec == 18)) || (type == INTR_TYPE_OTHER && vec == 0);
+	if (act == ACTIVITY_SHUTDOWN)
+		return type == INTR_TYPE_NMI || (type == INTR_TYPE_HARDWARE_EXCEPTION && vec == 18);
 	return false;
 }
 
@@ -369,7 +362,7 @@ static bool check_activity_interruptibility(struct entry_check_ctx *c, const str
 	static const char *const act_name[] = { "active", "HLT", "shutdown", "wait-for-SIPI" };
 	uint32_t act = ec_get32(c, VMCS_GUEST_ACTIVITY_STATE), is = ec_get32(c, VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	uint32_t info = g->intr_info;
-	unsigned type = EC_INTR_TYPE(info);
+	unsigned type = INTR_INFO_TYPE(info);
 	/* "The activity-state field must contain a value in the range 0-3,
 	 * indicating an activity state supported by the implementation":
 	 * VMX_MISC bits 6, 7, 8 for HLT, shutdown, wait-for-SIPI. */
@@ -378,37 +371,37 @@ static bool check_activity_interruptibility(struct entry_check_ctx *c, const str
 	if (act && !(c->msrs->misc & BIT(5 + act)))
 		return entry_check_fail(c, "guest activity state %u (%s) is not supported (VMX_MISC 0x%llx)", act,
 					act_name[act], (unsigned long long)c->msrs->misc);
-	if (act == ACT_HLT && AR_DPL(g->ar[SS]) != 0)
+	if (act == ACTIVITY_HLT && AR_DPL(g->ar[SS]) != 0)
 		return entry_check_fail(c, "guest activity state HLT requires SS.DPL=0 (is %u)", AR_DPL(g->ar[SS]));
-	if (act && (is & (INTR_STI | INTR_MOV_SS)))
+	if (act && (is & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		return entry_check_fail(c, "guest activity state %s with blocking by STI or MOV-SS (must be active)",
 					act_name[act]);
 	if (!injection_fits_activity(act, info))
 		return entry_check_fail(c, "guest activity state %s cannot take injected event type %u vector %u",
-					act_name[act], type, EC_INTR_VECTOR(info));
+					act_name[act], type, INTR_INFO_VECTOR(info));
 	/* Interruptibility: "Reserved bits 31:5 must be 0"; "bits 0 and 1
 	 * cannot both be 1"; "bit 0 (blocking by STI) must be 0 if the IF
 	 * flag ... is 0". */
 	if (is & ~0x1fu)
 		return entry_check_fail(c, "guest interruptibility state 0x%x sets reserved bits 31:5", is);
-	if ((is & INTR_STI) && (is & INTR_MOV_SS))
+	if ((is & INTERRUPTIBILITY_STI) && (is & INTERRUPTIBILITY_MOV_SS))
 		return entry_check_fail(c, "guest interruptibility state 0x%x sets blocking by both STI and MOV-SS",
 					is);
-	if ((is & INTR_STI) && !(g->rflags & RFLAGS_IF))
+	if ((is & INTERRUPTIBILITY_STI) && !(g->rflags & RFLAGS_IF))
 		return entry_check_fail(c, "guest interruptibility state 0x%x blocks by STI with RFLAGS.IF=0", is);
-	bool inj = info & EC_INTR_VALID;
-	if (inj && type == EC_INTR_EXT && (is & (INTR_STI | INTR_MOV_SS)))
+	bool inj = info & INTR_INFO_VALID;
+	if (inj && type == INTR_TYPE_EXTERNAL && (is & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		return entry_check_fail(c, "guest interruptibility state 0x%x blocks the injected external interrupt",
 					is);
-	if (inj && type == EC_INTR_NMI && (is & INTR_MOV_SS))
+	if (inj && type == INTR_TYPE_NMI && (is & INTERRUPTIBILITY_MOV_SS))
 		return entry_check_fail(c, "guest interruptibility state 0x%x blocks the injected NMI by MOV-SS", is);
 	/* "Bit 2 (blocking by SMI) must be 0 if the processor is not in SMM";
 	 * the hypervisor never is. */
-	if (is & INTR_SMI)
+	if (is & INTERRUPTIBILITY_SMI)
 		return entry_check_fail(c, "guest interruptibility state 0x%x blocks by SMI outside SMM", is);
-	if ((c->pin & EC_PIN_VIRTUAL_NMIS) && inj && type == EC_INTR_NMI && (is & INTR_NMI))
+	if ((c->pin & PIN_VIRTUAL_NMIS) && inj && type == INTR_TYPE_NMI && (is & INTERRUPTIBILITY_NMI))
 		return entry_check_fail(c, "guest interruptibility state 0x%x blocks the injected virtual NMI", is);
-	if ((is & INTR_ENCLAVE) && (is & INTR_MOV_SS))
+	if ((is & INTERRUPTIBILITY_ENCLAVE) && (is & INTERRUPTIBILITY_MOV_SS))
 		return entry_check_fail(c, "guest interruptibility state 0x%x: enclave interruption with MOV-SS "
 					   "blocking", is);
 	return true;
@@ -427,7 +420,7 @@ static bool check_pending_debug(struct entry_check_ctx *c, const struct guest *g
 	 * exactly when RFLAGS.TF=1 and DEBUGCTL.BTF=0: "bit 14 (BS) must be 1
 	 * if the TF flag ... is 1 and the BTF flag ... is 0", "must be 0 if
 	 * the TF flag is 0 or the BTF flag is 1". */
-	if ((is & (INTR_STI | INTR_MOV_SS)) || act == ACT_HLT) {
+	if ((is & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) || act == ACTIVITY_HLT) {
 		bool step = (g->rflags & RFLAGS_TF) && !(ec_get(c, VMCS_GUEST_IA32_DEBUGCTL) & BIT(1));
 		if (step != !!(pde & BIT(14)))
 			return entry_check_fail(c, "guest pending debug exceptions 0x%llx need BS=%u (RFLAGS.TF=%u) "
@@ -436,7 +429,7 @@ static bool check_pending_debug(struct entry_check_ctx *c, const struct guest *g
 	}
 	/* RTM (bit 16): "bits 11:0, bits 15:13, and bits 63:17 must be 0; bit
 	 * 12 must be 1", and no blocking by MOV SS. */
-	if ((pde & BIT(16)) && ((pde & 0xefffull) || !(pde & BIT(12)) || (is & INTR_MOV_SS)))
+	if ((pde & BIT(16)) && ((pde & 0xefffull) || !(pde & BIT(12)) || (is & INTERRUPTIBILITY_MOV_SS)))
 		return entry_check_fail(c, "guest pending debug exceptions 0x%llx: RTM bit 16 needs bit 12 alone "
 					   "and no MOV-SS blocking", p);
 	return true;
@@ -448,7 +441,7 @@ static bool check_pending_debug(struct entry_check_ctx *c, const struct guest *g
 static bool check_link_pointer(struct entry_check_ctx *c)
 {
 	uint64_t lp = ec_get(c, VMCS_VMCS_LINK_POINTER);
-	if (!(c->proc2 & EC_PROC2_VMCS_SHADOWING)) {
+	if (!(c->proc2 & SECONDARY_VMCS_SHADOWING)) {
 		if (lp != ~0ull)
 			return entry_check_fail(c, "VMCS link pointer 0x%llx is not 0xffffffffffffffff (no VMCS "
 						   "shadowing)", (unsigned long long)lp);
@@ -466,7 +459,7 @@ static bool check_link_pointer(struct entry_check_ctx *c)
  * them from guest memory at CR3, which this checker does not see. */
 static bool check_pdptes(struct entry_check_ctx *c, const struct guest *g)
 {
-	if (!(g->cr0 & EC_CR0_PG) || !(g->cr4 & EC_CR4_PAE) || g->ia32e || !(c->proc2 & SECONDARY_ENABLE_EPT))
+	if (!(g->cr0 & CR0_PG) || !(g->cr4 & CR4_PAE) || g->ia32e || !(c->proc2 & SECONDARY_ENABLE_EPT))
 		return true;
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t e = ec_get(c, (enum vmcs_field)(VMCS_GUEST_PDPTE0 + i));
@@ -489,11 +482,11 @@ bool entry_check_guest(struct entry_check_ctx *c)
 	g.cr0 = ec_get(c, VMCS_GUEST_CR0);
 	g.cr4 = ec_get(c, VMCS_GUEST_CR4);
 	g.rflags = ec_get(c, VMCS_GUEST_RFLAGS);
-	g.ia32e = c->entry & EC_ENTRY_IA32E_GUEST;
+	g.ia32e = c->entry & ENTRY_IA32E_MODE_GUEST;
 	g.unrestricted = c->proc2 & SECONDARY_UNRESTRICTED_GUEST;
 	g.vm86 = g.rflags & RFLAGS_VM;
 	g.intr_info = ec_get32(c, VMCS_VMENTRY_INTERRUPTION_INFO);
-	if (!(g.intr_info & EC_INTR_VALID))
+	if (!(g.intr_info & INTR_INFO_VALID))
 		g.intr_info = 0;
 	return check_regs(c, &g) && check_segments(c, &g) && check_dtrs(c) && check_rip_rflags(c, &g) &&
 	       check_activity_interruptibility(c, &g) && check_pending_debug(c, &g) && check_link_pointer(c) &&

@@ -1,6 +1,6 @@
 #include "host.h"
 
-#include "../exits/machine_check.h"
+#include "../lib/machine_check.h"
 #include "../lib/log.h"
 #include "vmx_ops.h"
 

@@ -76,10 +76,12 @@ struct vcpu {
 	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16. */
 	_Alignas(8) volatile uint8_t host_nmi_pending;
 	volatile uint64_t vmreads, vmwrites;
-	/* Work the exit path must do before the next entry, one 16-bit load
-	 * for both (dispatch.c): */
+	/* Work the exit path must do before the next entry, one 32-bit load
+	 * for all three (dispatch.c): */
 	volatile uint8_t host_mc_pending;   /* gs:24: a machine check hit root mode (host.c) */
 	volatile uint8_t ept_flush_pending; /* another CPU changed the EPT's memory types (msr.c) */
+	volatile uint16_t vmwrite_failed;   /* gs:26: first failed VMWRITE, field + 1 (vmcs_diag.c) */
+	volatile uint32_t vmwrite_error;    /* gs:28: its VM-instruction error */
 	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
@@ -109,8 +111,11 @@ _Static_assert(offsetof(struct vcpu, vmwrites) - offsetof(struct vcpu, host_nmi_
 	       "vmx_ops.h counts VMWRITEs at gs:16");
 _Static_assert(offsetof(struct vcpu, host_mc_pending) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_MC_PENDING,
 	       "host.c sets the machine-check flag at gs:24");
+_Static_assert(offsetof(struct vcpu, vmwrite_failed) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITE_FAILED &&
+		       offsetof(struct vcpu, vmwrite_error) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITE_ERROR,
+	       "vmcs_diag.c records a failed VMWRITE at gs:26 and gs:28");
 _Static_assert(offsetof(struct vcpu, ept_flush_pending) == offsetof(struct vcpu, host_mc_pending) + 1,
-	       "dispatch.c reads both flags with one 16-bit load");
+	       "dispatch.c reads the flags with one 32-bit load");
 
 
 

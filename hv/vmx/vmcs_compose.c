@@ -8,40 +8,8 @@
 
 #include "../lib/fmt.h"
 
-/* Control bits (SDM Vol. 3C §25.6-25.8). */
-#define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
-#define PIN_NMI_EXITING (1u << 3)
-#define PIN_VIRTUAL_NMIS (1u << 5)
-#define PIN_ACTIVATE_PREEMPTION_TIMER (1u << 6)
-#define EXIT_SAVE_PREEMPTION_TIMER (1u << 22)
-#define PROC_USE_IO_BITMAPS (1u << 25)
-#define PROC_USE_MSR_BITMAPS (1u << 28)
-#define PROC_ACTIVATE_SECONDARY (1u << 31)
-#define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
-#define EXIT_HOST_ADDRESS_SPACE_SIZE (1u << 9)
-#define EXIT_ACK_INTERRUPT_ON_EXIT (1u << 15)
-#define EXIT_SAVE_PAT (1u << 18)
-#define EXIT_LOAD_PAT (1u << 19)
-#define EXIT_SAVE_EFER (1u << 20)
-#define EXIT_LOAD_EFER (1u << 21)
-#define ENTRY_LOAD_DEBUG_CONTROLS (1u << 2)
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
-#define ENTRY_LOAD_PAT (1u << 14)
-#define ENTRY_LOAD_EFER (1u << 15)
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_MCE (1ull << 6)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
-#define EFER_LMA (1ull << 10)
-#define ACTIVITY_ACTIVE 0
+#include <hv/arch_bits.h>
+
 
 uint64_t launch_cr0(const struct vmx_msr_snapshot *msrs, uint64_t firmware_cr0)
 {

@@ -6,6 +6,8 @@
 #ifndef HV_VMCS_FIELDS_H
 #define HV_VMCS_FIELDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum vmcs_width { W16 = 0, W64 = 1, W32 = 2, WNAT = 3 };
@@ -159,6 +161,14 @@ enum vmcs_field {
 	VMCS_FIELD_COUNT
 };
 
+/* VMCS_WIDTH_OF_<field>: the width as a constant, for compile-time checks
+ * (vmx_ops.h's typed reads). */
+enum vmcs_field_width_constants {
+#define X(name, enc, width) VMCS_WIDTH_OF_##name = width,
+	VMCS_FIELD_LIST(X)
+#undef X
+};
+
 struct vmcs_field_info {
 	const char *name;
 	uint32_t encoding;
@@ -167,6 +177,16 @@ struct vmcs_field_info {
 
 /* Indexed by enum vmcs_field; defined in vmcs_fields.c. */
 extern const struct vmcs_field_info vmcs_field_table[VMCS_FIELD_COUNT];
+
+/* "GUEST_CR0=0000000080050033 " (name without VMCS_, value in the
+ * field's width; "-" for a field the processor lacks) into buf, at most
+ * size bytes with the NUL; returns the length written. */
+size_t vmcs_field_format(char *buf, size_t size, enum vmcs_field f, uint64_t value, bool present);
+
+/* "VMWRITE VMCS_GUEST_CR0 failed: VM-instruction error 12 (...)" for the
+ * record vmcs_write keeps (field_plus1 = enum vmcs_field + 1, error 0 for
+ * VMfailInvalid); returns the length written, as vmcs_field_format. */
+size_t vmcs_write_failure_text(char *buf, size_t size, unsigned field_plus1, uint32_t error);
 
 /* The guest segment registers' fields in the order ES CS SS DS FS GS LDTR
  * TR (SDM Vol. 3C §25.4.1): composition, the VM-entry checker and INIT

@@ -1,8 +1,8 @@
 #include "vmx_caps.h"
 
+#include <hv/arch_bits.h>
+
 #define BIT(n) (1ull << (n))
-#define CR0_PE BIT(0)
-#define CR0_PG BIT(31)
 
 static bool allowed1(uint64_t cap_msr, unsigned bit) { return (cap_msr >> 32) & BIT(bit); }
 

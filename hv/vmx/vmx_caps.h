@@ -4,6 +4,7 @@
 #ifndef HV_VMX_CAPS_H
 #define HV_VMX_CAPS_H
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,13 +44,6 @@ struct vmx_caps {
 };
 
 /* Secondary processor-based control bits (SDM Vol. 3C §25.6.2, Table 25-7). */
-#define SECONDARY_ENABLE_EPT          (1u << 1)
-#define SECONDARY_ENABLE_RDTSCP       (1u << 3)
-#define SECONDARY_ENABLE_VPID         (1u << 5)
-#define SECONDARY_UNRESTRICTED_GUEST  (1u << 7)
-#define SECONDARY_ENABLE_INVPCID      (1u << 12)
-#define SECONDARY_ENABLE_XSAVES       (1u << 20)
-#define SECONDARY_ENABLE_USER_WAIT_PAUSE (1u << 26)
 
 void vmx_caps_decode(const struct vmx_msr_snapshot *msrs, struct vmx_caps *caps);
 

@@ -3,12 +3,10 @@
  * "Initializing a VMCS"). */
 #include "vmx_setup.h"
 
-#include "../exits/io_ports.h"
-#include "../exits/init_sipi.h"
-#include "../exits/msr_policy.h"
 #include "../lib/log.h"
 #include "entry_checks.h"
 #include "vmcs_compose.h"
+#include "vmcs_diag.h"
 #include "vmx_errors.h"
 #include "vmx_ops.h"
 
@@ -16,6 +14,9 @@
 #include <hv/msr.h>
 
 enum vmx_result vmx_launch_in_place(uint64_t guest_rsp_encoding, uint64_t guest_rip_encoding);
+
+/* Test images replace this (test/hooks/): the shipped one changes nothing. */
+__attribute__((weak)) void vmx_launch_image_hook(struct vmcs_image *img) { (void)img; }
 
 static void report_vmfail(const char *what, enum vmx_result r)
 {
@@ -28,21 +29,22 @@ static void report_vmfail(const char *what, enum vmx_result r)
 	}
 }
 
-/* Writes every composed field; a failure names the field. */
-static enum hv_status write_image(const struct vmcs_image *img)
+/* Writes every composed field; a failure names the field and its value
+ * (vmcs_write recorded the VM-instruction error: vmcs_diag.c). */
+static enum hv_status write_image(const struct vmcs_image *img, unsigned cpu)
 {
 	for (unsigned f = 0; f < VMCS_FIELD_COUNT; f++) {
 		if (!img->set[f])
 			continue;
-		enum vmx_result r = vmcs_write((enum vmcs_field)f, img->value[f]);
-		if (r != VMX_SUCCEED) {
-			log_printf("VMWRITE %s (0x%04x) = 0x%llx: ", vmcs_field_table[f].name, vmcs_field_table[f].encoding,
-				   (unsigned long long)img->value[f]);
-			report_vmfail("VMWRITE", r);
+		if (vmcs_write((enum vmcs_field)f, img->value[f]) != VMX_SUCCEED) {
+			log_printf("VMWRITE %s (0x%04x) = 0x%llx refused\n", vmcs_field_table[f].name,
+				   vmcs_field_table[f].encoding, (unsigned long long)img->value[f]);
+			vmcs_write_failure_report(cpu);
 			return HV_ERR_VMX;
 		}
 	}
-	return HV_OK;
+	/* Nothing else may have failed quietly before VMLAUNCH. */
+	return vmcs_write_failure_report(cpu) ? HV_ERR_VMX : HV_OK;
 }
 
 /* Where this vCPU's host structures are: the VMCS's host-state area and
@@ -93,10 +95,6 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	*(uint32_t *)v->vmcs_region = hv->caps.revision_id;
 	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
 	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
-	msr_bitmap_build(v->msr_bitmap);
-	ipi_relay_msr_bitmap(hv, v->msr_bitmap);
-	io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
-			hv->io_policy.qemu_debug_exit);
 
 	enum hv_status st = HV_ERR_VMX;
 	enum vmx_result r = vmxon(v->vmxon_phys);
@@ -127,12 +125,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		log_printf("cannot virtualize CPU %u: %s\n", v->index, why);
 		goto vmxoff;
 	}
-#ifdef HV_TEST_BROKEN_GUEST_STATE
-	/* Test build (CMakeLists.txt: hv_broken_guest_state): paging on with
-	 * protection off, which VM entry rejects (SDM Vol. 3C §27.3.1.1). */
-	log_printf("test build: guest CR0.PE cleared on purpose before the VM-entry checks\n");
-	vmcs_image_put(&img, VMCS_GUEST_CR0, vmcs_image_get(&img, VMCS_GUEST_CR0) & ~1ull);
-#endif
+	vmx_launch_image_hook(&img);
 	struct entry_check_env env = { .msrs = &hv->msrs, .maxphyaddr = hv->maxphyaddr };
 	const char *failed = vmentry_check(&img, &env, why, sizeof(why));
 	if (failed) {
@@ -140,7 +133,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		st = HV_ERR_INVALID;
 		goto vmxoff;
 	}
-	if ((st = write_image(&img)) != HV_OK)
+	if ((st = write_image(&img, v->index)) != HV_OK)
 		goto vmxoff;
 	v->proc_controls = (uint32_t)vmcs_image_get(&img, VMCS_PROC_BASED_CONTROLS);
 	invept(INVEPT_ALL_CONTEXT, 0);

@@ -1,5 +1,5 @@
-/* Machine-check decoding (hv/exits/machine_check.c, SDM Vol. 3B §16.3). */
-#include "hv/exits/machine_check.h"
+/* Machine-check decoding (hv/lib/machine_check.c, SDM Vol. 3B §16.3). */
+#include "hv/lib/machine_check.h"
 #include "unit.h"
 
 int main(void)

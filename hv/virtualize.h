@@ -1,8 +1,8 @@
 #ifndef HV_VIRTUALIZE_H
 #define HV_VIRTUALIZE_H
 
-#include "../lib/config.h"
-#include "vmx_caps.h"
+#include "lib/config.h"
+#include "vmx/vmx_caps.h"
 
 #include <hv/status.h>
 

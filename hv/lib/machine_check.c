@@ -1,6 +1,6 @@
 #include "machine_check.h"
 
-#include "../lib/fmt.h"
+#include "fmt.h"
 
 bool machine_check_recoverable(uint64_t mcg_status, const uint64_t *bank_status, unsigned banks)
 {

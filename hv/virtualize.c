@@ -1,18 +1,23 @@
-/* Start-up of the hypervisor proper: one reserved arena for everything the
- * host owns, a relocated copy of our image for the host code, host page
+/* Start-up of the hypervisor proper, where its parts meet (EPT, APIC,
+ * the exits' policies, VMX): one reserved arena for everything the host
+ * owns, a relocated copy of our image for the host code, host page
  * tables, the EPT identity map with the arena hidden, then VMX on this
- * processor. */
+ * processor. Above hv/vmx, so that VMX does not depend on the exits. */
 #include "virtualize.h"
 
-#include "../apic/apic.h"
-#include "../ept/ept.h"
-#include "../ept/mtrr.h"
-#include "../exits/io.h"
-#include "../lib/fmt.h"
-#include "../lib/log.h"
-#include "host.h"
-#include "vmx_detect.h"
-#include "vmx_setup.h"
+#include "apic/apic.h"
+#include "ept/ept.h"
+#include "ept/mtrr.h"
+#include "exits/io.h"
+#include "exits/init_sipi.h"
+#include "exits/io_ports.h"
+#include "exits/msr_policy.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "vmx/arena_layout.h"
+#include "vmx/host.h"
+#include "vmx/vmx_detect.h"
+#include "vmx/vmx_setup.h"
 
 #include <hv/cpu.h>
 #include <hv/msr.h>
@@ -21,10 +26,22 @@
 extern char vmx_exit_stub[], host_exception_stubs[];
 
 #define PAGES(bytes) (((bytes) + 4095) / 4096)
-/* Tables for regions mapped on demand beyond the start-up map
- * (ept_violation.c): a uniform 1 GB region takes one page, a 512 GB slot
- * one more. Enough for the BAR windows of a large machine. */
-#define EPT_ON_DEMAND_PAGES 128
+
+/* What build_and_launch works from: the arena and its layout, the facts
+ * and settings read before it, the processors. */
+struct launch_plan {
+	uint64_t arena;                 /* physical = virtual */
+	struct arena_layout layout;
+	uint64_t memory_top;
+	unsigned maxphyaddr;
+	uint64_t image_size;
+	const struct cpu_features *features;
+	const struct hv_config *config;
+	const struct vmx_msr_snapshot *msrs;
+	const struct vmx_caps *caps;
+	const uint32_t *apic_ids;
+	unsigned ncpus;
+};
 
 static void read_mtrrs(struct mtrr_snapshot *m, unsigned maxphyaddr)
 {
@@ -98,50 +115,54 @@ static void report_cpuid_filter(const struct cpuid_filter *f)
 	log_printf("CPUID: guest instructions enabled through VMX controls:%s\n", used ? on : " none");
 }
 
-static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
-				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
-				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
-				       const uint32_t *apic_ids, unsigned ncpus);
+static enum hv_status build_and_launch(const struct launch_plan *p);
 
-enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
-			     const struct vmx_caps *caps)
+/* "processors: 2 (APIC IDs 0 1), local APIC in xAPIC mode" */
+static void report_processors(const uint32_t *apic_ids, unsigned ncpus)
 {
-	unsigned maxphyaddr = cpu_maxphyaddr();
-	uint64_t memory_top = platform_memory_top();
-	/* The EPT covers the whole physical address space with 1 GB pages
-	 * when the CPU has them (bounded at 64 TB, 64 PDPT pages); with 2 MB
-	 * pages only, RAM and MMIO as far as the memory map and 4 GB go. */
-	uint64_t top;
-	if (caps->ept_1gb)
-		top = 1ull << (maxphyaddr < 46 ? maxphyaddr : 46);
-	else
-		top = ((memory_top > (4ull << 30) ? memory_top : (4ull << 30)) + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-	uint64_t top_gb = top >> 30;
-	bool host_1gb = cpuid(0x80000001).edx & (1u << 26);
-	uint64_t host_top = host_1gb ? top : (top < (64ull << 30) ? top : (64ull << 30));
-	uint64_t image_size = platform_image_size();
-	uint32_t apic_ids[HV_MAX_CPUS];
-	unsigned ncpus = platform_processors(apic_ids, HV_MAX_CPUS);
 	char ids[160];
 	size_t used = 0;
 	for (unsigned i = 0; i < ncpus && used + 12 < sizeof(ids); i++)
 		used += fmt_format(ids + used, sizeof(ids) - used, " %u", apic_ids[i]);
 	log_printf("processors: %u (APIC IDs%s%s), local APIC in %s mode\n", ncpus, ids,
 		   used + 12 >= sizeof(ids) ? " ..." : "", apic_mode_name(apic_this_mode()));
-	uint64_t pages = 1024 + EPT_ON_DEMAND_PAGES + PAGES(sizeof(struct hv)) + PAGES(image_size) + ncpus * PAGES(sizeof(struct vcpu)) +
-			 (caps->ept_1gb ? top_gb / 512 + 8 : top_gb) + (host_1gb ? top_gb / 512 + 1 : host_top >> 30);
-	uint64_t arena;
-	if (platform_alloc_reserved(pages, &arena) != HV_OK) {
+}
+
+enum hv_status hv_virtualize(const struct hv_config *config, const struct vmx_msr_snapshot *msrs,
+			     const struct vmx_caps *caps)
+{
+	struct cpu_features features; /* read once; struct hv takes a copy */
+	cpu_features_read(&features);
+	uint32_t apic_ids[HV_MAX_CPUS];
+	struct launch_plan p = {
+		.memory_top = platform_memory_top(),
+		.maxphyaddr = cpu_maxphyaddr(),
+		.image_size = platform_image_size(),
+		.features = &features,
+		.config = config,
+		.msrs = msrs,
+		.caps = caps,
+		.apic_ids = apic_ids,
+		.ncpus = platform_processors(apic_ids, HV_MAX_CPUS),
+	};
+	report_processors(apic_ids, p.ncpus);
+	struct arena_facts facts = {
+		.maxphyaddr = p.maxphyaddr, .memory_top = p.memory_top, .ept_1gb = caps->ept_1gb,
+		.host_1gb = features.page_1gb, .image_size = p.image_size, .ncpus = p.ncpus,
+		.hv_bytes = sizeof(struct hv), .vcpu_bytes = sizeof(struct vcpu),
+	};
+	p.layout = arena_layout_compute(&facts);
+	uint64_t pages = p.layout.pages;
+	if (platform_alloc_reserved(pages, &p.arena) != HV_OK) {
 		log_printf("cannot allocate %llu KB of reserved memory for the hypervisor\n",
 			   (unsigned long long)(pages * 4));
 		return HV_ERR_NO_MEMORY;
 	}
-	enum hv_status st = build_and_launch(arena, pages, top, host_top, memory_top, maxphyaddr, config, msrs, caps,
-					     apic_ids, ncpus);
+	enum hv_status st = build_and_launch(&p);
 	if (st != HV_OK) {
 		/* Nothing launched: give the firmware its memory back, so that
 		 * the OS booted next loses nothing to us. */
-		platform_free_reserved(arena, pages);
+		platform_free_reserved(p.arena, pages);
 		log_printf("released the hypervisor's %llu KB of reserved memory\n", (unsigned long long)(pages * 4));
 	}
 	return st;
@@ -212,8 +233,6 @@ static void virtualize_aps(struct vcpu *const *aps, const uint32_t *apic_ids, un
 	log_printf("%u of %u processors virtualized\n", ok, ncpus);
 }
 
-/* Everything that lives in the arena: struct hv, the host image copy, host
- * page tables, EPT, the vCPUs; then VMX on and VMLAUNCH, BSP first. */
 /* A memory-mapped ACPI reset register: its page read-only in EPT, so the
  * guest's stores there exit and the hypervisor performs them
  * (mmio_reset.c), seeing the reset first. Mapped first where it lies
@@ -232,41 +251,42 @@ static enum hv_status protect_reset_register(struct hv *hv)
 	return HV_OK;
 }
 
-static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t top, uint64_t host_top,
-				       uint64_t memory_top, unsigned maxphyaddr, const struct hv_config *config,
-				       const struct vmx_msr_snapshot *msrs, const struct vmx_caps *caps,
-				       const uint32_t *apic_ids, unsigned ncpus)
+/* struct hv, first in the arena, with the facts and settings it keeps. */
+static struct hv *hv_state_create(const struct launch_plan *p)
 {
-	uint64_t top_gb = top >> 30, image_size = platform_image_size();
-	struct hv tmp = { .arena_base = arena, .arena_size = pages * 4096 };
+	struct hv tmp = { .arena_base = p->arena, .arena_size = p->layout.pages * 4096 };
 	struct hv *hv = arena_alloc_pages(&tmp, PAGES(sizeof(struct hv)));
 	*hv = tmp;
-	hv->config = *config;
-	hv->msrs = *msrs;
-	hv->caps = *caps;
-	hv->maxphyaddr = maxphyaddr;
-	cpu_features_read(&hv->features);
+	hv->config = *p->config;
+	hv->msrs = *p->msrs;
+	hv->caps = *p->caps;
+	hv->maxphyaddr = p->maxphyaddr;
+	hv->features = *p->features;
 	cpuid_filter_compute(&hv->msrs, &hv->features.words, &hv->cpuid);
 	report_cpuid_filter(&hv->cpuid);
 	hv->tsc_hz = platform_tsc_hz();
 	find_acpi_power(&hv->acpi);
 	io_start_up(hv);
-	if (config->stats_interval_ms && caps->preemption_timer) {
+	if (p->config->stats_interval_ms && p->caps->preemption_timer) {
 		/* The preemption timer counts down at TSC >> VMX_MISC[4:0]
 		 * (SDM Vol. 3C §26.5.1), only while the guest runs. */
-		uint64_t ticks = (hv->tsc_hz / 1000 * config->stats_interval_ms) >> caps->preemption_timer_shift;
+		uint64_t ticks = (hv->tsc_hz / 1000 * p->config->stats_interval_ms) >> p->caps->preemption_timer_shift;
 		hv->preemption_timer_reload = ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)(ticks ? ticks : 1);
 	}
 	log_printf("TSC %llu Hz; periodic statistics %s (every %u ms of guest time)\n", (unsigned long long)hv->tsc_hz,
-		   hv->preemption_timer_reload ? "on" : "off", config->stats_interval_ms);
+		   hv->preemption_timer_reload ? "on" : "off", p->config->stats_interval_ms);
+	return hv;
+}
 
-	/* The host code: a relocated copy of this image, made with no
-	 * screen mirror (the host must never call the firmware). */
+/* The host code: a relocated copy of this image, made with no screen
+ * mirror (the host must never call the firmware); *delta is how far the
+ * copy's code lies from this image's. */
+static enum hv_status copy_image(struct hv *hv, uint64_t image_size, int64_t *delta)
+{
 	void *copy = arena_alloc_pages(hv, PAGES(image_size));
-	int64_t delta;
 	log_mirror_fn *mirror = log_get_mirror();
 	log_set_mirror(NULL);
-	enum hv_status st = platform_copy_image(copy, &delta);
+	enum hv_status st = platform_copy_image(copy, delta);
 	log_set_mirror(mirror);
 	if (st != HV_OK) {
 		log_printf("cannot relocate the hypervisor image copy (%s)\n", hv_status_text(st));
@@ -274,14 +294,22 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	}
 	hv->image_copy_base = (uint64_t)(uintptr_t)copy;
 	hv->image_copy_size = image_size;
+	return HV_OK;
+}
 
-	read_mtrrs(&hv->mtrrs, maxphyaddr);
+/* Host page tables and the EPT identity map with the arena hidden, their
+ * callbacks pointed into the relocated copy; the pages the hypervisor
+ * watches (local APIC for ipi_relay, an MMIO reset register) read-only. */
+static enum hv_status build_tables(struct hv *hv, const struct launch_plan *p, int64_t delta)
+{
+	read_mtrrs(&hv->mtrrs, p->maxphyaddr);
 	struct ept_ops ops = { table_alloc_page, table_virt_to_phys, table_phys_to_virt, hv };
-	if ((st = host_build_page_tables(hv, &ops, host_top)) != HV_OK) {
+	enum hv_status st = host_build_page_tables(hv, &ops, p->layout.host_top);
+	if (st != HV_OK) {
 		log_printf("cannot build the host page tables: %s\n", hv_status_text(st));
 		return st;
 	}
-	if (ept_build_identity(&hv->ept, &ops, &hv->mtrrs, top, caps->ept_1gb) != 0 ||
+	if (ept_build_identity(&hv->ept, &ops, &hv->mtrrs, p->layout.ept_top, p->caps->ept_1gb) != 0 ||
 	    ept_set_permissions(&hv->ept, hv->arena_base, hv->arena_size, 0) != 0) {
 		log_printf("cannot build the EPT: the arena is too small\n");
 		return HV_ERR_NO_MEMORY;
@@ -298,8 +326,8 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	};
 	hv->ept.ops = relocated;
 	hv->host_paging.ops = relocated;
-	if (config->ipi_relay) {
-		uint64_t page = apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), maxphyaddr);
+	if (p->config->ipi_relay) {
+		uint64_t page = apic_mmio_base(rdmsr(MSR_IA32_APIC_BASE), p->maxphyaddr);
 		if (ept_set_permissions(&hv->ept, page, 4096, EPT_READ) != 0) {
 			log_printf("cannot write-protect the local APIC page for ipi_relay\n");
 			return HV_ERR_NO_MEMORY;
@@ -311,20 +339,29 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	if (hv->acpi.reset_mmio && (st = protect_reset_register(hv)) != HV_OK)
 		return st;
 	hv->eptp = ept_pointer(&hv->ept, false);
-	uint64_t reach_gb = (maxphyaddr >= 48 ? 1ull << 48 : 1ull << maxphyaddr) >> 30;
+	return HV_OK;
+}
+
+static void report_memory(const struct hv *hv, const struct launch_plan *p)
+{
+	uint64_t top_gb = p->layout.ept_top >> 30;
+	uint64_t reach_gb = (p->maxphyaddr >= 48 ? 1ull << 48 : 1ull << p->maxphyaddr) >> 30;
 	char rest[64] = "";
 	if (reach_gb > top_gb)
 		fmt_format(rest, sizeof(rest), ", the rest up to %llu GB on first access", (unsigned long long)reach_gb);
 	log_printf("memory: MAXPHYADDR %u, memory map top 0x%llx; EPT identity map of %llu GB with %s pages, %u tables%s; "
 		   "hypervisor arena 0x%llx-0x%llx (%llu KB) hidden from the guest\n",
-		   maxphyaddr, (unsigned long long)memory_top, (unsigned long long)top_gb, caps->ept_1gb ? "1 GB" : "2 MB",
-		   hv->ept.tables, rest, (unsigned long long)hv->arena_base, (unsigned long long)(hv->arena_base + hv->arena_size),
-		   (unsigned long long)(hv->arena_size / 1024));
+		   p->maxphyaddr, (unsigned long long)p->memory_top, (unsigned long long)top_gb,
+		   p->caps->ept_1gb ? "1 GB" : "2 MB", hv->ept.tables, rest, (unsigned long long)hv->arena_base,
+		   (unsigned long long)(hv->arena_base + hv->arena_size), (unsigned long long)(hv->arena_size / 1024));
+}
 
-	/* Every processor's state, built now: once the BSP is a guest the
-	 * arena is out of its reach (the APs, not yet virtualized, still
-	 * reach it through the firmware's identity map). */
-	for (unsigned i = 0; i < ncpus; i++) {
+/* Every processor's state, built now: once the BSP is a guest the arena
+ * is out of its reach (the APs, not yet virtualized, still reach it
+ * through the firmware's identity map). */
+static enum hv_status build_vcpus(struct hv *hv, const struct launch_plan *p, int64_t delta)
+{
+	for (unsigned i = 0; i < p->ncpus; i++) {
 		struct vcpu *v = arena_alloc_pages(hv, PAGES(sizeof(struct vcpu)));
 		if (!v) {
 			log_printf("arena exhausted before the per-CPU state of CPU %u\n", i);
@@ -332,22 +369,42 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 		}
 		v->hv = hv;
 		v->index = i;
-		v->apic_id = apic_ids[i];
+		v->apic_id = p->apic_ids[i];
 		v->virtualized = i == 0; /* an AP sets it itself when it launches */
 		hv->vcpus[i] = v;
 		host_build_tables(v, (uint64_t)(uintptr_t)host_exception_stubs + (uint64_t)delta);
+		/* What exits: the exits' policies (msr_policy.h, io_ports.h). */
+		msr_bitmap_build(v->msr_bitmap);
+		ipi_relay_msr_bitmap(hv, v->msr_bitmap);
+		io_bitmap_build(v->io_bitmaps, hv->config.serial_port, &hv->acpi, hv->io_policy.bochs_shutdown,
+				hv->io_policy.qemu_debug_exit);
 	}
-	hv->cpu_count = ncpus;
+	hv->cpu_count = p->ncpus;
+	return HV_OK;
+}
+
+/* Everything that lives in the arena: struct hv, the host image copy, host
+ * page tables, EPT, the vCPUs; then VMX on and VMLAUNCH, BSP first. */
+static enum hv_status build_and_launch(const struct launch_plan *p)
+{
+	struct hv *hv = hv_state_create(p);
+	int64_t delta;
+	enum hv_status st;
+	if ((st = copy_image(hv, p->image_size, &delta)) != HV_OK || (st = build_tables(hv, p, delta)) != HV_OK)
+		return st;
+	report_memory(hv, p);
+	if ((st = build_vcpus(hv, p, delta)) != HV_OK)
+		return st;
 	/* Once launched we are the guest, and the arena is out of reach:
 	 * keep what we still want to use in locals. */
 	struct vcpu *aps[HV_MAX_CPUS];
-	for (unsigned i = 1; i < ncpus; i++)
+	for (unsigned i = 1; i < p->ncpus; i++)
 		aps[i] = hv->vcpus[i];
 	uint64_t host_rip = (uint64_t)(uintptr_t)vmx_exit_stub + (uint64_t)delta;
 	st = vmx_virtualize_this_cpu(hv->vcpus[0], host_rip);
 	if (st != HV_OK)
 		return st;
-	log_printf("CPU 0 (APIC ID %u) runs as a guest in VMX non-root mode\n", apic_ids[0]);
-	virtualize_aps(aps, apic_ids, ncpus, host_rip);
+	log_printf("CPU 0 (APIC ID %u) runs as a guest in VMX non-root mode\n", p->apic_ids[0]);
+	virtualize_aps(aps, p->apic_ids, p->ncpus, host_rip);
 	return HV_OK;
 }
