@@ -75,6 +75,41 @@ host_line() { # KIND REASON
 field() { sed -nE "s/.* $1=([0-9]+).*/\1/p"; }
 per_exit() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.2f", a / n }'; }
 
+# Where the extra ticks of a Linux run go (NAME HV-LOG NOHV-LOG HV-TICKS
+# NOHV-TICKS): the hypervisor's start-up (hv.efi's entry to the guest's
+# start, both runs, less the exits in it, taken from the exits run's first
+# dump), each exit reason's host path (count x instructions, from the final
+# statistics), the VM transitions (count x the CPUID round trip's ticks
+# beyond its host path and the instruction's own tick), and the rest.
+decompose() {
+	local name=$1 hvlog=$2 nohvlog=$3 hv=$4 nohv=$5
+	local a_hv b_hv a_no b_no
+	a_hv=$(sed -nE 's/^hv: hv [0-9.]+ starting at TSC ([0-9]+)$/\1/p' "$hvlog" | head -1)
+	b_hv=$(sed -nE 's/^hv: starting guest .*, loaded from TSC ([0-9]+)$/\1/p' "$hvlog" | head -1)
+	a_no=$(sed -nE 's/^hv: hv [0-9.]+ starting at TSC ([0-9]+)$/\1/p' "$nohvlog" | head -1)
+	b_no=$(sed -nE 's/^hv: starting guest .*, loaded from TSC ([0-9]+)$/\1/p' "$nohvlog" | head -1)
+	[ -n "$a_hv" ] && [ -n "$b_hv" ] && [ -n "$a_no" ] && [ -n "$b_no" ] ||
+		{ echo "bench: no start-up TSC lines in $hvlog or $nohvlog" >&2; exit 1; }
+	local final
+	final=$(grep -aE '^hv: exits cpu=0 total=' "$hvlog" | tail -1)
+	[ -n "$final" ] || { echo "bench: no final statistics in $hvlog" >&2; exit 1; }
+	awk -v name="$name" -v d=$((hv - nohv)) -v up=$(((b_hv - a_hv) - (b_no - a_no))) \
+		-v su_n="$startup_exits" -v su_c="$startup_cycles" -v tr="$transition" \
+		-v n="$(field total <<<"$final")" -v c="$(field cycles <<<"$final")" '
+		function line(what, v) { printf "BENCH %s_extra_%s %d ticks (%.1f%%)\n", name, what, v, 100 * v / d }
+		BEGIN {
+			startup = up - su_c - su_n * tr; trans = n * tr
+			rest = d - startup - c - trans
+			printf "BENCH %s_extra_ticks %d ticks\n", name, d
+			line("startup", startup); line("exits", c); line("transitions", trans); line("rest", rest)
+			printf "BENCH %s_extra_exits %d exits\n", name, n
+		}'
+	# Each exit reason: count x host path.
+	grep -aE '^hv: exits cpu=0 reason=[A-Z_]+ count=' "$hvlog" | awk -v name="$name" -v d=$((hv - nohv)) '
+		{ r = $4; sub(/reason=/, "", r); n = $5; sub(/count=/, "", n); c = $6; sub(/cycles=/, "", c)
+		  printf "BENCH %s_exit_%s %d ticks (%d exits x %.0f, %.1f%% of the extra)\n", name, r, c, n, c / n, 100 * c / d }'
+}
+
 for kind in cpuid:CPUID cr0:CR_ACCESS vmcall:VMCALL; do
 	k=${kind%%:*} reason=${kind#*:}
 	guest=$(sed -nE "s/^BENCH guest_${k}_roundtrip ([0-9]+) ticks$/\1/p" "$out/exits.log")
@@ -91,6 +126,17 @@ n=$(field count <<<"$cpuid_line")
 target host_cpuid_path "$(per_exit "$(field cycles <<<"$cpuid_line")" "$n")" 150
 target host_cpuid_vmreads "$(per_exit "$(field vmreads <<<"$cpuid_line")" "$n")" 4
 target host_cpuid_vmwrites "$(per_exit "$(field vmwrites <<<"$cpuid_line")" "$n")" 2
+# One VM exit and entry, as Bochs counts them, with the exit stub's
+# instructions outside the host path: the CPUID round trip less its host
+# path and the one tick the instruction takes without us.
+transition=$(($(sed -nE 's/^BENCH guest_cpuid_roundtrip ([0-9]+) ticks$/\1/p' "$out/exits.log") - 1 -
+	$(field cycles <<<"$cpuid_line") / n))
+figure vm_transition "$transition" ticks
+# The exits of the hypervisor's start-up after its VMLAUNCH: the first dump.
+startup_line=$(grep -aE '^hv: exits cpu=0 total=' "$out/exits.log" | head -1)
+startup_exits=$(field total <<<"$startup_line") startup_cycles=$(field cycles <<<"$startup_line")
+figure startup_exits "$startup_exits" exits
+figure startup_exit_ticks "$startup_cycles" ticks
 
 if [ $linux = 1 ]; then
 	hv=$(sed -nE 's/^LINUX-TSC: ([0-9]+) ticks.*/\1/p' "$out/linux-hv.log")
@@ -101,6 +147,7 @@ if [ $linux = 1 ]; then
 	ratio=$(awk -v a="$hv" -v b="$nohv" 'BEGIN { printf "%.4f", a / b }')
 	figure linux_ticks_ratio "$ratio" ratio
 	target linux_ticks_ratio "$ratio" 1.02
+	decompose linux "$out/linux-hv.log" "$out/linux-nohv.log" "$hv" "$nohv"
 fi
 echo "bench: logs in $out"
 [ $check = 0 ] || [ $missed = 0 ]

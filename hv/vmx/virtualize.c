@@ -247,7 +247,14 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	hv->maxphyaddr = maxphyaddr;
 	cpu_features_read(&hv->features);
 	cpuid_filter_compute(&hv->msrs, &hv->features.words, &hv->cpuid);
+	cpuid_filter_hypervisor_bit(&hv->cpuid, config->cpuid_hypervisor_bit);
 	report_cpuid_filter(&hv->cpuid);
+	if (!config->cpuid_hypervisor_bit)
+		log_printf("CPUID: hypervisor bit (CPUID.1:ECX[31]) clear for the guest (cpuid_hypervisor_bit = off); "
+			   "leaf 0x40000000 still answers\n");
+	if (config->interrupts_to_guest)
+		log_printf("external interrupts go to the guest without exits (external_interrupts = guest): "
+			   "not counted in the statistics\n");
 	hv->tsc_hz = platform_tsc_hz();
 	find_acpi_power(&hv->acpi);
 	io_start_up(hv);
