@@ -8,7 +8,9 @@
 #   2. Debian's kernel to user space (LINUX-TSC from the initramfs) with the
 #      hypervisor and without it (same image, hypervisor = off), as a ratio,
 #      and where the extra ticks go: the hypervisor's start-up, each exit
-#      reason (count x host path), the VM transitions, the rest.
+#      reason (count x host path), the VM transitions, the guest's own
+#      reaction to the hypervisor bit (a third boot with
+#      cpuid_hypervisor_bit = off), and what is left unexplained.
 #   3. The workload (test/linux/hv-workload.c: processes, pipes, page
 #      faults, a loop) after the same boot, with and without the
 #      hypervisor, per part, and the same split for the whole run.
@@ -67,9 +69,10 @@ if [ $linux = 1 ]; then
 	kernel=("$build/linux/vmlinuz="'\EFI\linux\vmlinuz' "$build/linux/initrd.img="'\EFI\linux\initrd.img')
 	# To user space (the run ends there: hv_bench_stop), then the
 	# workload (hv_workload), each with and without the hypervisor.
-	runs=(linux-hv linux-nohv workload-hv workload-nohv)
+	runs=(linux-hv linux-nohv linux-nobit workload-hv workload-nohv)
 	variant linux-hv on hv_bench_stop
 	variant linux-nohv off hv_bench_stop
+	variant linux-nobit on hv_bench_stop "cpuid_hypervisor_bit = off"
 	variant workload-hv on hv_workload
 	variant workload-nohv off hv_workload
 	if [ $options = 1 ]; then
@@ -122,6 +125,11 @@ decompose() {
 	local final
 	final=$(grep -aE '^hv: exits cpu=0 total=' "$hvlog" | tail -1)
 	[ -n "$final" ] || { echo "bench: no final statistics in $hvlog" >&2; exit 1; }
+	local n c
+	n=$(field total <<<"$final") c=$(field cycles <<<"$final")
+	# The rest, for the caller (split_rest): what the other parts leave.
+	split_rest=$(((hv - nohv) - ((b_hv - a_hv) - (b_no - a_no) - startup_cycles - startup_exits * transition) -
+		c - n * transition))
 	awk -v name="$name" -v d=$((hv - nohv)) -v up=$(((b_hv - a_hv) - (b_no - a_no))) \
 		-v su_n="$startup_exits" -v su_c="$startup_cycles" -v tr="$transition" \
 		-v n="$(field total <<<"$final")" -v c="$(field cycles <<<"$final")" '
@@ -131,7 +139,7 @@ decompose() {
 			rest = d - startup - c - trans
 			printf "BENCH %s_extra_ticks %d ticks\n", name, d
 			line("startup", startup); line("exits", c); line("transitions", trans); line("rest", rest)
-			printf "BENCH %s_extra_exits %d exits\n", name, n
+			printf "BENCH %s_extra_exit_count %d exits\n", name, n
 		}'
 	# Each exit reason: count x host path.
 	grep -aE '^hv: exits cpu=0 reason=[A-Z_]+ count=' "$hvlog" | awk -v name="$name" -v d=$((hv - nohv)) '
@@ -181,6 +189,17 @@ if [ $linux = 1 ]; then
 	# LINUX-TSC), which the final statistics cover.
 	decompose linux "$out/linux-hv.log" "$out/linux-nohv.log" "$(tsc_of LINUX-TSC-END linux-hv)" \
 		"$(tsc_of LINUX-TSC-END linux-nohv)"
+	rest_hv=$split_rest extra=$(($(tsc_of LINUX-TSC-END linux-hv) - $(tsc_of LINUX-TSC-END linux-nohv)))
+	# The same boot with cpuid_hypervisor_bit = off: what differs in its
+	# rest is the guest's own reaction to the bit (its mitigations); what
+	# is left there is the unexplained part.
+	decompose linux_nobit "$out/linux-nobit.log" "$out/linux-nohv.log" "$(tsc_of LINUX-TSC-END linux-nobit)" \
+		"$(tsc_of LINUX-TSC-END linux-nohv)" >"$out/linux-nobit.split"
+	awk -v r="$((rest_hv - split_rest))" -v u="$split_rest" -v d="$extra" 'BEGIN {
+		printf "BENCH linux_extra_guest_reaction %d ticks (%.1f%%)\n", r, 100 * r / d
+		printf "BENCH linux_extra_unexplained %d ticks (%.1f%%)\n", u, 100 * u / d }'
+	goal linux_extra_unexplained_share "$(awk -v u="$split_rest" -v d="$extra" \
+		'BEGIN { printf "%.4f", (u < 0 ? -u : u) / d }')" 0.01
 	# The workload: each part with / without the hypervisor, and with
 	# each option (--options) against the run without.
 	variants=(hv)

@@ -99,8 +99,9 @@ void cpuid_filter_compute(const struct vmx_msr_snapshot *msrs, const struct cpui
  * cpuid_hypervisor_bit; on after cpuid_filter_compute). Off, the guest
  * reasons as on the bare processor (Linux, for one, then trusts
  * IA32_ARCH_CAPABILITIES and its model lists instead of assuming the worst
- * of a host it cannot see, and keeps its PMU); leaf 0x40000000 answers
- * either way, for whoever asks. */
+ * of a host it cannot see: no ITS thunks, no BHI sequence where the
+ * processor is unaffected, measured in README "Performance"); leaf
+ * 0x40000000 answers either way, for whoever asks. */
 void cpuid_filter_hypervisor_bit(struct cpuid_filter *f, bool shown);
 
 /* The guest's view of one CPUID result (regs[0..3] = EAX..EDX). */
