@@ -204,7 +204,7 @@ if [ $linux = 1 ]; then
 	# each option (--options) against the run without.
 	variants=(hv)
 	[ $options = 0 ] || variants+=(nobit intguest)
-	for part in fork pipe fault compute total; do
+	for part in fork pipe fault compute total stos; do
 		no=$(sed -nE "s/^WORKLOAD $part ([0-9]+) ticks$/\\1/p" "$out/workload-nohv.log")
 		[ -n "$no" ] || { echo "bench: no WORKLOAD $part line in $out/workload-nohv.log" >&2; exit 1; }
 		figure "workload_${part}_nohv" "$no" ticks
