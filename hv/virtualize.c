@@ -263,7 +263,14 @@ static struct hv *hv_state_create(const struct launch_plan *p)
 	hv->maxphyaddr = p->maxphyaddr;
 	hv->features = *p->features;
 	cpuid_filter_compute(&hv->msrs, &hv->features.words, &hv->cpuid);
+	cpuid_filter_hypervisor_bit(&hv->cpuid, p->config->cpuid_hypervisor_bit);
 	report_cpuid_filter(&hv->cpuid);
+	if (!p->config->cpuid_hypervisor_bit)
+		log_printf("CPUID: hypervisor bit (CPUID.1:ECX[31]) clear for the guest (cpuid_hypervisor_bit = off); "
+			   "leaf 0x40000000 still answers\n");
+	if (p->config->interrupts_to_guest)
+		log_printf("external interrupts go to the guest without exits (external_interrupts = guest): "
+			   "not counted in the statistics\n");
 	hv->tsc_hz = platform_tsc_hz();
 	find_acpi_power(&hv->acpi);
 	io_start_up(hv);

@@ -32,6 +32,7 @@ cp "$root/test/linux/init" initramfs/init
 chmod +x initramfs/init
 gcc -static -O2 -o initramfs/bin/hv-poweroff "$root/test/linux/hv-poweroff.c"
 gcc -static -O2 -pthread -o initramfs/bin/hv-soak "$root/test/linux/hv-soak.c"
+gcc -static -O2 -o initramfs/bin/hv-workload "$root/test/linux/hv-workload.c"
 (cd initramfs && find . | cpio -o -H newc --quiet | gzip -9) >initrd.img
 rm -rf initramfs
 echo "fetch-linux: $out/vmlinuz ($(cat kernel-version), $(stat -c %s vmlinuz) bytes), initrd.img ($(stat -c %s initrd.img) bytes)"

@@ -13,6 +13,8 @@
 #                     [--cpus N] [--memory MiB] [--model NAME] [--disk2 IMAGE2] [--quiet]
 # RUN_BOCHS_KEEP=1 in the environment keeps bochs.log and bochsrc for debugging;
 # RUN_BOCHS_INFO=report logs Bochs's info messages too (resets, device setup).
+# RUN_BOCHS_TIME0=SECONDS starts the emulated clock (CMOS) there instead of
+# at the host's time: runs that must not differ by the date (bench.sh).
 # --disk2 adds a second disk, booted by the firmware after the first returns.
 # The CPU model is corei7_skylake_x: with Bochs 2.7's `tigerlake` model,
 # Debian's 6.1 kernel hangs early in a page-fault loop even without the
@@ -58,7 +60,7 @@ cpu: count=$cpus, ips=50000000, model=$model, reset_on_triple_fault=0, ignore_ba
 memory: host=$memory, guest=$memory
 pci: enabled=1, chipset=i440fx
 vga: extension=vbe
-clock: sync=none, time0=local
+clock: sync=none, time0=${RUN_BOCHS_TIME0:-local}
 ata0-master: type=disk, path=$work/disk.img, mode=flat
 boot: disk
 com1: enabled=true, mode=file, dev=$log

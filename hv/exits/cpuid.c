@@ -2,7 +2,8 @@
  * Real values pass through, except: what the CPUID gates hide (VMX, SMX,
  * Intel PT, and each instruction whose VMX control this processor does not
  * allow: cpuid_gates.h), the hypervisor-present bit is set
- * (CPUID.1:ECX[31]=1), and leaves 0x40000000.. describe us. */
+ * (CPUID.1:ECX[31]=1, through the same filter, unless hv.cfg says
+ * cpuid_hypervisor_bit = off), and leaves 0x40000000.. describe us. */
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
 #include "hypercall.h"
@@ -10,7 +11,6 @@
 #include <hv/arch_bits.h>
 #include <hv/cpu.h>
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_7_ECX_OSPKE (1u << 4)
 
@@ -37,7 +37,6 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 			c = (struct cpuid_regs){ regs[0], regs[1], regs[2], regs[3] };
 		}
 		if (leaf == 1) {
-			c.ecx |= CPUID_1_ECX_HYPERVISOR;
 			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_OSXSAVE, c.ecx, CPUID_1_ECX_OSXSAVE);
 		} else if (leaf == 7 && subleaf == 0) {
 			c.ecx = cr4_bit(vmcs_read(VMCS_GUEST_CR4), CR4_PKE, c.ecx, CPUID_7_ECX_OSPKE);

@@ -27,10 +27,19 @@ static void log_table_line(void *ctx, const char *line)
 static volatile int dump_lock;
 static struct exit_stats sum;
 
+/* external_interrupts = guest: none of them exits, so none is counted. */
+static void note_uncounted(const struct hv *hv)
+{
+	if (hv->config.interrupts_to_guest)
+		log_printf("exits: external interrupts not counted: they go to the guest without exits "
+			   "(external_interrupts = guest)\n");
+}
+
 void exit_stats_print_cpu(const struct vcpu *v, const char *why)
 {
 	spin_lock(&dump_lock);
 	stats_render(&v->stats, v->index, why, rdtsc(), v->ept_violations, exit_reason_name, log_line, NULL);
+	note_uncounted(v->hv);
 	spin_unlock(&dump_lock);
 }
 
@@ -55,6 +64,7 @@ void exit_stats_print(const struct vcpu *v, const char *why)
 			   (unsigned long long)sum.exits, (unsigned long long)ept_violations);
 		stats_render(&sum, v->index, why, rdtsc(), ept_violations, exit_reason_name, log_table_line, NULL);
 	}
+	note_uncounted(hv);
 	spin_unlock(&dump_lock);
 }
 

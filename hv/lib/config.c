@@ -78,6 +78,13 @@ static const char *apply(struct hv_config *cfg, const char *key, size_t klen, co
 				return cfg->emulator_ports = (uint8_t)m, NULL;
 		return "expected auto, on or off";
 	}
+	if (str_eq(key, klen, "cpuid_hypervisor_bit"))
+		return parse_bool(val, vlen, &cfg->cpuid_hypervisor_bit) ? NULL : "expected on or off";
+	if (str_eq(key, klen, "external_interrupts")) {
+		if (str_eq(val, vlen, "exit") || str_eq(val, vlen, "guest"))
+			return cfg->interrupts_to_guest = str_eq(val, vlen, "guest"), NULL;
+		return "expected exit or guest";
+	}
 	if (str_eq(key, klen, "screen"))
 		return parse_bool(val, vlen, &cfg->screen) ? NULL : "expected on or off";
 	if (str_eq(key, klen, "serial")) {
@@ -140,6 +147,8 @@ void config_defaults(struct hv_config *cfg)
 	cfg->stats_interval_ms = 0;
 	cfg->ipi_relay = false;
 	cfg->emulator_ports = EMULATOR_PORTS_AUTO;
+	cfg->cpuid_hypervisor_bit = true;
+	cfg->interrupts_to_guest = false;
 }
 
 static void add_error(struct config_result *res, unsigned line, const char *problem)

@@ -30,6 +30,8 @@ struct hv_config {
 	uint32_t stats_interval_ms;   /* stats_interval_ms = N: print statistics every N ms of guest time (0 = off) */
 	bool ipi_relay;               /* ipi_relay = on|off: INIT/SIPI between virtualized CPUs relayed in software */
 	uint8_t emulator_ports;       /* emulator_ports = auto|on|off (enum config_emulator_ports) */
+	bool cpuid_hypervisor_bit;    /* cpuid_hypervisor_bit = on|off: CPUID.1:ECX[31] for the guest */
+	bool interrupts_to_guest;     /* external_interrupts = exit|guest: guest = no exit, not counted */
 };
 
 /* Whether writes to the emulators' end-of-run ports (Bochs 0x8900, QEMU

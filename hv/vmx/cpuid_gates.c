@@ -36,6 +36,15 @@ void cpuid_filter_compute(const struct vmx_msr_snapshot *msrs, const struct cpui
 		}
 	}
 	out->hide_leaf_0x14 = out->hidden & (1u << CPUID_GATE_INTEL_PT);
+	cpuid_filter_hypervisor_bit(out, true);
+}
+
+void cpuid_filter_hypervisor_bit(struct cpuid_filter *f, bool shown)
+{
+	if (shown)
+		f->set[CPUID_WORD_LEAF1_ECX] |= CPUID_1_ECX_HYPERVISOR;
+	else
+		f->set[CPUID_WORD_LEAF1_ECX] &= ~CPUID_1_ECX_HYPERVISOR;
 }
 
 void cpuid_filter_apply(const struct cpuid_filter *f, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
@@ -50,5 +59,5 @@ void cpuid_filter_apply(const struct cpuid_filter *f, uint32_t leaf, uint32_t su
 	for (unsigned w = 0; w < CPUID_WORD_COUNT; w++)
 		if (cpuid_words[w].leaf == leaf &&
 		    (cpuid_words[w].subleaf == CPUID_ANY_SUBLEAF || cpuid_words[w].subleaf == subleaf))
-			regs[cpuid_words[w].reg] &= ~f->clear[w];
+			regs[cpuid_words[w].reg] = (regs[cpuid_words[w].reg] & ~f->clear[w]) | f->set[w];
 }

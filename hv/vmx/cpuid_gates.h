@@ -78,9 +78,14 @@ struct cpuid_words {
 	uint32_t w[CPUID_WORD_COUNT];
 };
 
+/* CPUID.1:ECX[31], "a hypervisor is present": reserved 0 on real
+ * processors, set by hypervisors (SDM Vol. 2A, CPUID, Table 3-10). */
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
 struct cpuid_filter {
 	uint32_t secondary;                /* secondary controls to turn on */
 	uint32_t clear[CPUID_WORD_COUNT];  /* bits the guest must not see */
+	uint32_t set[CPUID_WORD_COUNT];    /* bits the guest sees set: the hypervisor bit */
 	uint32_t hidden;                   /* bit per gate: the processor has it, the guest does not see it */
 	uint32_t enabled;                  /* bit per gate: the guest has it, through its control */
 	bool hide_leaf_0x14;               /* Intel PT's own leaf reads as zero */
@@ -89,6 +94,15 @@ struct cpuid_filter {
 /* Decides every gate for one processor. */
 void cpuid_filter_compute(const struct vmx_msr_snapshot *msrs, const struct cpuid_words *host,
 			  struct cpuid_filter *out);
+
+/* Whether CPUID.1:ECX[31] tells the guest of a hypervisor (hv.cfg
+ * cpuid_hypervisor_bit; on after cpuid_filter_compute). Off, the guest
+ * reasons as on the bare processor (Linux, for one, then trusts
+ * IA32_ARCH_CAPABILITIES and its model lists instead of assuming the worst
+ * of a host it cannot see: no ITS thunks, no BHI sequence where the
+ * processor is unaffected, measured in README "Performance"); leaf
+ * 0x40000000 answers either way, for whoever asks. */
+void cpuid_filter_hypervisor_bit(struct cpuid_filter *f, bool shown);
 
 /* The guest's view of one CPUID result (regs[0..3] = EAX..EDX). */
 void cpuid_filter_apply(const struct cpuid_filter *f, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);

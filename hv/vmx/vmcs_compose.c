@@ -118,8 +118,12 @@ enum hv_status vmcs_compose(struct vmcs_image *img, const struct compose_input *
 	const struct vmx_msr_snapshot *m = in->msrs;
 	*img = (struct vmcs_image){ 0 };
 	bool ia32e = in->guest->efer & EFER_LMA;
+	/* Interrupts left to the guest: neither exiting nor acknowledging
+	 * (SDM Vol. 3C §25.6.1, §25.7.1); the hypervisor then never sees one. */
+	uint32_t interrupt_exiting = in->interrupts_to_guest ? 0 : PIN_EXTERNAL_INTERRUPT_EXITING;
+	uint32_t ack_on_exit = in->interrupts_to_guest ? 0 : EXIT_ACK_INTERRUPT_ON_EXIT;
 	struct required_controls ctls[] = {
-		{ "pin-based", m->pinbased, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0,
+		{ "pin-based", m->pinbased, interrupt_exiting | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0,
 		  VMCS_PIN_BASED_CONTROLS },
 		{ "processor-based", m->procbased, PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS | PROC_ACTIVATE_SECONDARY, 0,
 		  VMCS_PROC_BASED_CONTROLS },
@@ -129,7 +133,7 @@ enum hv_status vmcs_compose(struct vmcs_image *img, const struct compose_input *
 		  SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST, in->cpuid->secondary,
 		  VMCS_SECONDARY_PROC_BASED_CONTROLS },
 		{ "VM-exit", m->exit,
-		  EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT | EXIT_SAVE_PAT |
+		  EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDRESS_SPACE_SIZE | ack_on_exit | EXIT_SAVE_PAT |
 			  EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		  0, VMCS_VMEXIT_CONTROLS },
 		{ "VM-entry", m->entry,

@@ -33,6 +33,11 @@ struct compose_input {
 	const struct vmcs_layout *layout;
 	uint32_t exception_bitmap;
 	uint32_t preemption_timer_reload;  /* 0: no periodic exits */
+	/* hv.cfg external_interrupts = guest: no external-interrupt exiting
+	 * and no "acknowledge interrupt on exit"; the processor delivers
+	 * every external interrupt to the guest through its IDT, as without
+	 * us. NMI exiting stays (host NMIs, the INIT relay's kick). */
+	bool interrupts_to_guest;
 };
 
 /* CR0/CR4 while VMX is on in this processor: the firmware's values within

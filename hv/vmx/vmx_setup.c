@@ -119,6 +119,7 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 		.layout = &layout,
 		.exception_bitmap = hv->config.exception_bitmap,
 		.preemption_timer_reload = hv->preemption_timer_reload,
+		.interrupts_to_guest = hv->config.interrupts_to_guest,
 	};
 	st = vmcs_compose(&img, &in, why, sizeof(why));
 	if (st != HV_OK) {

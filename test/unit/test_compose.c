@@ -111,6 +111,30 @@ static void check_gates(const char *name, const struct caps_fixture *fx, const s
 	}
 }
 
+/* The host's truth about speculation passes through whatever the gates
+ * decide: CPUID.(7,0):EDX MD_CLEAR[10], IBRS/IBPB[26], STIBP[27],
+ * L1D_FLUSH[28], ARCH_CAPABILITIES[29], CORE_CAPABILITIES[30], SSBD[31]
+ * and all of CPUID.(7,2):EDX (PSFD, IPRED/RRSBA/BHI_CTRL, MCDT_NO); the
+ * hypervisor bit is set unless cpuid_hypervisor_bit = off. */
+static void check_host_truth(const struct cpuid_filter *f)
+{
+	uint32_t spec = BIT(10) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31);
+	uint32_t r[4] = { 0, 0, 0, 0xffffffffu };
+	cpuid_filter_apply(f, 7, 0, r);
+	CHECK_EQ_U64(r[3] & spec, spec);
+	uint32_t r2[4] = { 0x11, 0x22, 0x33, 0x1f };
+	cpuid_filter_apply(f, 7, 2, r2);
+	CHECK(r2[0] == 0x11 && r2[1] == 0x22 && r2[2] == 0x33 && r2[3] == 0x1f);
+	struct cpuid_filter off = *f;
+	uint32_t l1[4] = { 0, 0, 0, 0 };
+	cpuid_filter_apply(f, 1, 0, l1);
+	CHECK(l1[2] & CPUID_1_ECX_HYPERVISOR);
+	cpuid_filter_hypervisor_bit(&off, false);
+	uint32_t l1off[4] = { 0, 0, 0, 0 };
+	cpuid_filter_apply(&off, 1, 0, l1off);
+	CHECK(!(l1off[2] & CPUID_1_ECX_HYPERVISOR));
+}
+
 /* What cr.c writes back after a CR write. */
 static void put_guest_cr(struct vmcs_image *img, const struct guest_cr *g)
 {
@@ -212,7 +236,7 @@ static void each(const char *name, const struct caps_fixture *fx, void *arg)
 	struct cpuid_filter filter;
 	cpuid_filter_compute(&fx->msrs, &feat.words, &filter);
 	struct cpu_state fw = ovmf_state();
-	struct compose_input in = { &fx->msrs, &feat, &fw, &filter, &layout, 0, 0 };
+	struct compose_input in = { &fx->msrs, &feat, &fw, &filter, &layout, 0, 0, false };
 	static struct vmcs_image img;
 	int st = vmcs_compose(&img, &in, msg, sizeof(msg));
 	if (st != HV_OK) {
@@ -225,7 +249,23 @@ static void each(const char *name, const struct caps_fixture *fx, void *arg)
 	t->usable++;
 	uint32_t proc2 = (uint32_t)vmcs_image_get(&img, VMCS_SECONDARY_PROC_BASED_CONTROLS);
 	check_gates(name, fx, &filter, &feat, proc2);
+	check_host_truth(&filter);
 	CHECK_ENTRY(&img, "launch");
+	/* By default external interrupts exit, acknowledged on exit. */
+	CHECK(vmcs_image_get(&img, VMCS_PIN_BASED_CONTROLS) & BIT(0));
+	CHECK(vmcs_image_get(&img, VMCS_VMEXIT_CONTROLS) & BIT(15));
+	/* external_interrupts = guest: neither (no processor forces either
+	 * to 1: both are of the default-0 class), NMI exiting kept. */
+	{
+		static struct vmcs_image direct;
+		in.interrupts_to_guest = true;
+		CHECK(vmcs_compose(&direct, &in, msg, sizeof(msg)) == HV_OK);
+		in.interrupts_to_guest = false;
+		CHECK(!(vmcs_image_get(&direct, VMCS_PIN_BASED_CONTROLS) & BIT(0)));
+		CHECK(vmcs_image_get(&direct, VMCS_PIN_BASED_CONTROLS) & BIT(3));
+		CHECK(!(vmcs_image_get(&direct, VMCS_VMEXIT_CONTROLS) & BIT(15)));
+		CHECK_ENTRY(&direct, "launch with external interrupts left to the guest");
+	}
 	/* With periodic statistics: the preemption timer where offered. */
 	if (c.preemption_timer) {
 		static struct vmcs_image timed;

@@ -61,6 +61,21 @@ int main(void)
 	CHECK_EQ_U64(parse(&c, &r, "emulator_ports = bochs\n"), 1);
 	CHECK_STR(r.errors[0].message, "expected auto, on or off");
 	CHECK_EQ_U64(c.emulator_ports, EMULATOR_PORTS_AUTO);
+	/* cpuid_hypervisor_bit: on by default; external_interrupts: exit by
+	 * default, guest leaves them to the guest. */
+	CHECK(c.cpuid_hypervisor_bit);
+	CHECK(!c.interrupts_to_guest);
+	CHECK_EQ_U64(parse(&c, &r, "cpuid_hypervisor_bit = off\nexternal_interrupts = guest\n"), 0);
+	CHECK(!c.cpuid_hypervisor_bit);
+	CHECK(c.interrupts_to_guest);
+	CHECK_EQ_U64(parse(&c, &r, "external_interrupts = exit\ncpuid_hypervisor_bit = on\n"), 0);
+	CHECK(c.cpuid_hypervisor_bit);
+	CHECK(!c.interrupts_to_guest);
+	CHECK_EQ_U64(parse(&c, &r, "external_interrupts = off\ncpuid_hypervisor_bit = hidden\n"), 2);
+	CHECK_STR(r.errors[0].message, "expected exit or guest");
+	CHECK_STR(r.errors[1].message, "expected on or off");
+	CHECK(c.cpuid_hypervisor_bit);
+	CHECK(!c.interrupts_to_guest);
 	CHECK_EQ_U64(parse(&c, &r, "exception_bitmap = 0x100000000\non_triple_fault = explode\n"), 2);
 	CHECK_STR(r.errors[1].message, "expected reset or halt");
 	CHECK_EQ_U64(c.exception_bitmap, 0);

@@ -25,6 +25,12 @@ int main(void)
 	unsigned passed[] = { 0x10, 0x3b, 0x48, 0x49, 0x10b, 0x1d9, 0xc1, 0x38f, 0x277 };
 	for (unsigned i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
 		CHECK(msr_policy(passed[i]) == MSR_PASS_THROUGH);
+	/* The host's truth about speculation, read by the guest without an
+	 * exit: IA32_ARCH_CAPABILITIES, IA32_CORE_CAPABILITIES, IA32_TSX_CTRL,
+	 * IA32_MCU_OPT_CTRL, IA32_UARCH_MISC_CTL, IA32_XAPIC_DISABLE_STATUS. */
+	unsigned truth[] = { 0x10a, 0xcf, 0x122, 0x123, 0x1b01, 0xbd };
+	for (unsigned i = 0; i < sizeof(truth) / sizeof(truth[0]); i++)
+		CHECK(msr_policy(truth[i]) == MSR_PASS_THROUGH);
 	/* Intel PT is hidden (cpuid_gates.h): its MSRs fault. */
 	unsigned rtit[] = { 0x560, 0x561, 0x570, 0x571, 0x572, 0x580, 0x583, 0x587 };
 	for (unsigned i = 0; i < sizeof(rtit) / sizeof(rtit[0]); i++)
