@@ -1,5 +1,7 @@
 #include "serial.h"
 
+#include "serial_ring.h"
+
 #include <hv/cpu.h>
 
 /* 16550 register offsets from the I/O base. */
@@ -11,10 +13,26 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
-#define LSR_THRE 0x20 /* transmit holding register empty */
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_TX 0x04
+#define LSR_THRE 0x20 /* transmit holding register (FIFO mode: the FIFO) empty */
 #define LSR_TEMT 0x40 /* transmitter empty */
+#define UART_FIFO_BYTES 16
+/* Polls of a UART that makes no progress before we give up on it: about
+ * 10 s of a real machine's port reads, far more than a line's worth. */
+#define SPIN_LIMIT 10000000ul
 
 static uint16_t uart_base;
+/* The queue and the UART's transmitter: one lock for both, since whoever
+ * holds it moves bytes from the one into the other. */
+static volatile int lock;
+static struct serial_ring ring;
+/* Queued output needs something to move it: until the first VM exit calls
+ * serial_pump, every write is sent before it returns (start-up, and the
+ * test guests that link this file). */
+static bool queued_mode;
+static bool fifo_on;
+static uint64_t lost_bytes; /* our output the UART never took (SPIN_LIMIT) */
 /* The guest's use of the same port, as the I/O exits report it. */
 static bool guest_dlab, guest_mid_line;
 
@@ -31,33 +49,21 @@ void serial_init(uint16_t io_base, uint32_t baud)
 	outb(uart_base + UART_LCR, 0x03); /* 8N1, DLAB off */
 	outb(uart_base + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
 	outb(uart_base + UART_MCR, 0x03); /* DTR, RTS */
+	fifo_on = true;
 }
 
 uint16_t serial_port(void) { return uart_base; }
 
-static void put_byte(uint8_t c)
+/* With THRE the transmit FIFO is empty (16550 data sheet, LSR bit 5):
+ * it takes 16 bytes without a loss (a single byte with the FIFO off).
+ * Never more, never without THRE: emulated FIFOs (Bochs) drop the rest.
+ * Lock held. */
+static void fifo_fill(void)
 {
-	/* Never write without THRE: emulated FIFOs (Bochs) drop characters. */
-	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_THRE); spins++) {
-		if (spins > 10000000ul)
-			return; /* no UART there: do not hang the machine */
-		cpu_pause();
-	}
-	outb(uart_base + UART_THR, c);
-}
-
-void serial_guest_wrote(uint16_t port, uint8_t value)
-{
-	if (port == uart_base + UART_LCR)
-		guest_dlab = value & 0x80;
-	else if (port == uart_base + UART_THR && !guest_dlab && value != '\r')
-		guest_mid_line = value != '\n';
-}
-
-void serial_write(const char *s, unsigned long n)
-{
-	if (!uart_base)
+	if (serial_ring_used(&ring) == 0 || !(inb(uart_base + UART_LSR) & LSR_THRE))
 		return;
+	uint8_t bytes[UART_FIFO_BYTES];
+	unsigned n = serial_ring_take(&ring, bytes, fifo_on ? UART_FIFO_BYTES : 1);
 	/* A guest mid-programming the divisor latch: our bytes must reach
 	 * THR, not the latch; its LCR comes back afterwards. */
 	uint8_t lcr = 0;
@@ -65,25 +71,119 @@ void serial_write(const char *s, unsigned long n)
 		lcr = inb(uart_base + UART_LCR);
 		outb(uart_base + UART_LCR, lcr & 0x7f);
 	}
-	/* The guest's line is unfinished: start ours on a fresh line. */
-	if (guest_mid_line) {
-		put_byte('\r');
-		put_byte('\n');
-		guest_mid_line = false;
-	}
-	while (n--) {
-		if (*s == '\n')
-			put_byte('\r');
-		put_byte((uint8_t)*s++);
-	}
+	for (unsigned i = 0; i < n; i++)
+		outb(uart_base + UART_THR, bytes[i]);
 	if (guest_dlab)
 		outb(uart_base + UART_LCR, lcr);
 }
+
+/* Until `need` bytes fit in the queue, sends what it holds. Lock held. */
+static bool wait_room(uint32_t need)
+{
+	for (unsigned long spins = 0; serial_ring_room(&ring) < need; spins++) {
+		if (spins > SPIN_LIMIT)
+			return false; /* no UART there: do not hang the machine */
+		fifo_fill();
+		cpu_pause();
+	}
+	return true;
+}
+
+/* Sends everything queued. Lock held. */
+static void flush(void)
+{
+	if (!wait_room(SERIAL_RING_SIZE))
+		ring.tail = ring.head; /* a dead UART: drop it rather than hang */
+}
+
+static void put_text(const char *s, unsigned long n)
+{
+	uint32_t need = serial_ring_wire_len(s, n);
+	if (need > SERIAL_RING_SIZE || !wait_room(need))
+		lost_bytes += need;
+	else
+		serial_ring_put_text(&ring, s, n);
+}
+
+void serial_write(const char *s, unsigned long n)
+{
+	if (!uart_base)
+		return;
+	spin_lock(&lock);
+	/* The guest's line is unfinished: start ours on a fresh line. */
+	if (guest_mid_line) {
+		put_text("\n", 1);
+		guest_mid_line = false;
+	}
+	put_text(s, n);
+	if (!queued_mode)
+		flush();
+	spin_unlock(&lock);
+}
+
+void serial_pump(void)
+{
+	queued_mode = true;
+	if (ring.head == ring.tail || !uart_base) /* unlocked peek: the common case costs two loads */
+		return;
+	if (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		return; /* another CPU is at it */
+	fifo_fill();
+	spin_unlock(&lock);
+}
+
+uint32_t serial_room(void) { return serial_ring_room(&ring); }
+
+uint64_t serial_lost_bytes(void) { return lost_bytes; }
 
 void serial_drain(void)
 {
 	if (!uart_base)
 		return;
-	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_TEMT) && spins < 10000000ul; spins++)
+	spin_lock(&lock);
+	flush();
+	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
 		cpu_pause();
+	spin_unlock(&lock);
+}
+
+/* The guest's FIFO control: enabling or disabling the FIFO, or clearing
+ * its transmit side, discards what the transmitter holds (16550 data
+ * sheet, FCR bits 0 and 2), which may be ours: let it go out first. */
+static void guest_fifo_control(uint8_t value)
+{
+	spin_lock(&lock);
+	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+		cpu_pause();
+	outb(uart_base + UART_FCR, value);
+	fifo_on = value & FCR_ENABLE;
+	spin_unlock(&lock);
+}
+
+bool serial_guest_write(uint16_t port, uint8_t value)
+{
+	if (!uart_base)
+		return false;
+	if (port == uart_base + UART_LCR) {
+		guest_dlab = value & 0x80;
+		return false;
+	}
+	if (port == uart_base + UART_FCR) {
+		guest_fifo_control(value);
+		return true;
+	}
+	if (port != uart_base + UART_THR || guest_dlab)
+		return false; /* the divisor latch: the guest's */
+	spin_lock(&lock);
+	if (value != '\r')
+		guest_mid_line = value != '\n';
+	/* Behind whatever of ours is queued, never dropped: a full queue
+	 * holds the guest as a full FIFO would. */
+	if (wait_room(1))
+		serial_ring_put_byte(&ring, value);
+	else
+		outb(uart_base + UART_THR, value);
+	fifo_fill();
+	spin_unlock(&lock);
+	return true;
 }
