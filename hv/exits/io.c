@@ -83,6 +83,11 @@ static void guest_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val
 
 static uint32_t guest_in(struct vcpu *v, uint16_t port, unsigned size)
 {
+	uint8_t byte;
+	if (size == 1 && serial_guest_read(port, &byte)) {
+		stats_serial_requests(v); /* typed on the terminal (serial_escape.h) */
+		return byte;
+	}
 	return io_read_adjust(&v->hv->acpi, &v->hv->io_policy, port, size, port_in(port, size));
 }
 

@@ -1,5 +1,6 @@
 #include "serial.h"
 
+#include "serial_escape.h"
 #include "serial_ring.h"
 
 #include <hv/cpu.h>
@@ -15,8 +16,17 @@
 #define UART_LSR 5
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_TX 0x04
+#define UART_RBR 0 /* receive buffer (DLAB=0, reads) */
+#define UART_IIR 2 /* interrupt identification (reads) */
+#define LSR_DR 0x01   /* data ready */
+#define LSR_ERRORS 0x9e /* overrun, parity, framing, break, error in FIFO: cleared by reading LSR */
 #define LSR_THRE 0x20 /* transmit holding register (FIFO mode: the FIFO) empty */
 #define LSR_TEMT 0x40 /* transmitter empty */
+#define IER_RDI 0x01  /* received-data interrupt enabled */
+#define IIR_NO_INT 0x01
+#define IIR_ID 0x0e
+#define IIR_THRE 0x02
+#define IIR_RDA 0x04
 #define UART_FIFO_BYTES 16
 /* Polls of a UART that makes no progress before we give up on it: about
  * 10 s of a real machine's port reads, far more than a line's worth. */
@@ -35,6 +45,23 @@ static bool fifo_on;
 static uint64_t lost_bytes; /* our output the UART never took (SPIN_LIMIT) */
 /* The guest's use of the same port, as the I/O exits report it. */
 static bool guest_dlab, guest_mid_line;
+/* Input (serial_input.c): what the guest has yet to read, the LSR error
+ * bits our own LSR reads took from it, a THRE interrupt identification our
+ * IIR read took from it. */
+static struct serial_ring rx;
+static struct serial_escape escape;
+static uint8_t lsr_owed, last_rbr;
+static bool thre_owed;
+static uint32_t guest_end; /* ring.head after the guest's last byte: TEMT once sent */
+static volatile unsigned requests; /* 1 << enum serial_request */
+
+/* Every LSR read of ours: its error bits belong to the guest. */
+static uint8_t read_lsr(void)
+{
+	uint8_t lsr = inb(uart_base + UART_LSR);
+	lsr_owed |= lsr & LSR_ERRORS;
+	return lsr;
+}
 
 void serial_init(uint16_t io_base, uint32_t baud)
 {
@@ -60,7 +87,7 @@ uint16_t serial_port(void) { return uart_base; }
  * Lock held. */
 static void fifo_fill(void)
 {
-	if (serial_ring_used(&ring) == 0 || !(inb(uart_base + UART_LSR) & LSR_THRE))
+	if (serial_ring_used(&ring) == 0 || !(read_lsr() & LSR_THRE))
 		return;
 	uint8_t bytes[UART_FIFO_BYTES];
 	unsigned n = serial_ring_take(&ring, bytes, fifo_on ? UART_FIFO_BYTES : 1);
@@ -142,7 +169,7 @@ void serial_drain(void)
 		return;
 	spin_lock(&lock);
 	flush();
-	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
 		cpu_pause();
 	spin_unlock(&lock);
 }
@@ -153,7 +180,7 @@ void serial_drain(void)
 static void guest_fifo_control(uint8_t value)
 {
 	spin_lock(&lock);
-	for (unsigned long spins = 0; !(inb(uart_base + UART_LSR) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
 		cpu_pause();
 	outb(uart_base + UART_FCR, value);
 	fifo_on = value & FCR_ENABLE;
@@ -183,7 +210,91 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 		serial_ring_put_byte(&ring, value);
 	else
 		outb(uart_base + UART_THR, value);
+	guest_end = ring.head;
 	fifo_fill();
 	spin_unlock(&lock);
 	return true;
 }
+
+/* ---- input: the guest's reads of RBR, IIR and LSR exit ----
+ * Every byte received passes through us before the guest sees it, so
+ * requests typed on the terminal (serial_escape.h) can be taken out. What
+ * the guest reads stays coherent with what it is given: LSR.DR while bytes
+ * wait for it, IIR "received data" while they do and it enabled that
+ * interrupt. The UART raised its interrupt when the bytes arrived; the
+ * guest's handler reads IIR, LSR and RBR until we say there is no more. */
+
+/* The received bytes into `rx`, requests taken out. Lock held, DLAB off. */
+static void rx_pull(void)
+{
+	for (unsigned i = 0; i < 64 && (read_lsr() & LSR_DR); i++) {
+		uint8_t out[2];
+		enum serial_request r;
+		unsigned n = serial_escape_feed(&escape, inb(uart_base + UART_RBR), out, &r);
+		if (r)
+			requests |= 1u << r;
+		for (unsigned k = 0; k < n; k++)
+			if (!serial_ring_put_byte(&rx, out[k]))
+				lsr_owed |= 0x02; /* the guest left 16 KB unread: an overrun, as the UART's own */
+	}
+}
+
+/* LSR as the guest sees it: data ready while bytes wait for it, room for
+ * a FIFO's worth in our output queue as THRE, TEMT when its own bytes have
+ * left the queue (ours after them need not hold it up: a driver may poll
+ * for TEMT, and each poll is an exit). */
+static uint8_t guest_lsr(void)
+{
+	uint8_t lsr = read_lsr(), v = lsr_owed; /* every other bit is ours to say */
+	lsr_owed = 0;
+	if (serial_ring_used(&rx))
+		v |= LSR_DR;
+	if (serial_ring_room(&ring) >= UART_FIFO_BYTES)
+		v |= LSR_THRE;
+	if ((int32_t)(ring.tail - guest_end) >= 0 && (serial_ring_used(&ring) || (lsr & LSR_TEMT)))
+		v |= LSR_TEMT;
+	return v;
+}
+
+/* IIR as the guest sees it: "received data" first while bytes wait and it
+ * enabled that interrupt; a THRE identification our read consumed from the
+ * UART is given at the next read that has nothing higher. */
+static uint8_t guest_iir(void)
+{
+	uint8_t iir = inb(uart_base + UART_IIR), fifo = iir & 0xc0;
+	bool pending = !(iir & IIR_NO_INT);
+	bool rx_id = pending && ((iir & IIR_ID) == IIR_RDA || (iir & IIR_ID) == 0x0c);
+	if (pending && (iir & IIR_ID) == IIR_THRE)
+		thre_owed = true;
+	if (serial_ring_used(&rx) && (inb(uart_base + UART_IER) & IER_RDI))
+		return fifo | IIR_RDA;
+	if (pending && !rx_id && (iir & IIR_ID) != IIR_THRE)
+		return iir; /* line or modem status */
+	if (thre_owed) {
+		thre_owed = false;
+		return fifo | IIR_THRE;
+	}
+	return fifo | IIR_NO_INT; /* the UART's received data was ours, or all taken */
+}
+
+bool serial_guest_read(uint16_t port, uint8_t *value)
+{
+	if (!uart_base || guest_dlab || port < uart_base)
+		return false; /* DLAB on: the divisor latch, the guest's */
+	unsigned reg = port - uart_base;
+	if (reg != UART_RBR && reg != UART_IIR && reg != UART_LSR)
+		return false;
+	spin_lock(&lock);
+	rx_pull();
+	if (reg == UART_RBR) {
+		serial_ring_take(&rx, &last_rbr, 1); /* empty: the last byte again, as RBR */
+		*value = last_rbr;
+	} else {
+		*value = reg == UART_LSR ? guest_lsr() : guest_iir();
+	}
+	fifo_fill();
+	spin_unlock(&lock);
+	return true;
+}
+
+unsigned serial_take_requests(void) { return __atomic_exchange_n(&requests, 0, __ATOMIC_ACQ_REL); }

@@ -38,5 +38,12 @@ uint16_t serial_port(void);
  * Tracks whether the guest's line is unfinished, so our next line starts
  * on a new one, and whether DLAB is on, so our bytes still reach THR. */
 bool serial_guest_write(uint16_t port, uint8_t value);
+/* The guest reads `port` (an IN exit on the UART's RBR, IIR or LSR with
+ * DLAB off): received bytes pass through the terminal's requests
+ * (serial_escape.h) first. Returns true with *value as the guest sees the
+ * register; false when the caller reads the port itself. */
+bool serial_guest_read(uint16_t port, uint8_t *value);
+/* Requests typed since the last call: bits 1 << enum serial_request. */
+unsigned serial_take_requests(void);
 
 #endif

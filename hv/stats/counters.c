@@ -44,6 +44,8 @@ void stats_record(struct exit_stats *s, unsigned reason, uint32_t sub, uint64_t 
 	if (reason >= STATS_REASONS)
 		return;
 	struct reason_stats *r = &s->reason[reason];
+	if (s->reset_pending)
+		stats_reset(s);
 	/* Odd while we write: a reader on another CPU retries (x86 keeps
 	 * stores in order, SDM Vol. 3A §9.2.2; the compiler must too). */
 	s->seq++;
@@ -116,7 +118,7 @@ void stats_reset(struct exit_stats *s)
 	uint32_t seq = s->seq;
 	s->seq = seq + 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__builtin_memset((void *)&s->skipped_dumps, 0, sizeof(*s) - offsetof(struct exit_stats, skipped_dumps));
+	__builtin_memset((void *)&s->reset_pending, 0, sizeof(*s) - offsetof(struct exit_stats, reset_pending));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	s->seq = seq + 2;
 }

@@ -44,6 +44,7 @@ struct reason_stats {
 
 struct exit_stats {
 	volatile uint32_t seq; /* odd while the owner writes (stats_snapshot) */
+	volatile uint32_t reset_pending; /* another CPU asks the owner to zero it (stats_record) */
 	uint32_t skipped_dumps; /* periodic dumps skipped since the last one shown (output busy) */
 	uint64_t exits, cycles;
 	uint64_t shown_exits, shown_cycles, shown_tsc; /* at the last periodic dump; tsc 0: none yet */
@@ -51,7 +52,8 @@ struct exit_stats {
 };
 
 /* One exit of `reason` that cost `cycles`; `sub` is its sub-kind key
- * (stats_sub_key_*) or STATS_NO_SUB. Only the owning CPU calls it. */
+ * (stats_sub_key_*) or STATS_NO_SUB. Only the owning CPU calls it; a
+ * pending reset is done first. */
 void stats_record(struct exit_stats *s, unsigned reason, uint32_t sub, uint64_t cycles, uint32_t vmreads,
 		  uint32_t vmwrites);
 

@@ -4,6 +4,7 @@
 #include "../lib/fmt.h"
 #include "../lib/log.h"
 #include "../lib/serial.h"
+#include "../lib/serial_escape.h"
 #include "../vmx/vmx_ops.h"
 #include "report.h"
 
@@ -70,6 +71,22 @@ void stats_request_final(const struct vcpu *v)
 }
 
 void stats_request_reset(struct vcpu *v) { stats_reset(&v->stats); }
+
+void stats_serial_requests(const struct vcpu *v)
+{
+	unsigned r = serial_take_requests();
+	if (!r)
+		return;
+	if (r & 1u << SERIAL_REQUEST_RESET) {
+		log_printf("statistics zeroed from the serial terminal (~z, asked on CPU %u)\n", v->index);
+		for (unsigned i = 0; i < v->hv->cpu_count; i++)
+			__atomic_store_n(&v->hv->vcpus[i]->stats.reset_pending, 1, __ATOMIC_RELEASE);
+	}
+	if (r & 1u << SERIAL_REQUEST_DUMP) {
+		log_printf("statistics requested from the serial terminal (~s, on CPU %u)\n", v->index);
+		stats_request_dump(v, "console");
+	}
+}
 
 /* The periodic dump is gathered here and written in one piece, so no
  * other CPU's line and no guest byte lands inside it. */

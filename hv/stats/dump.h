@@ -21,6 +21,11 @@ void stats_request_final(const struct vcpu *v);
 /* Zeroes the counters of `v` (its own CPU asks). */
 void stats_request_reset(struct vcpu *v);
 
+/* Requests typed on the serial terminal (serial_escape.h), taken after
+ * the guest read the port: "~s" dumps every CPU's statistics (why=console),
+ * "~z" zeroes them (each CPU at its next exit: only a CPU writes its own). */
+void stats_serial_requests(const struct vcpu *v);
+
 /* This CPU's periodic dump (its own VMX-preemption timer expired): the
  * deltas since its last one, compact (report.h stats_render_delta). When
  * the output queue has no room for it, it is skipped and counted, and the

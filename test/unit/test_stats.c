@@ -140,6 +140,14 @@ static void test_snapshot_and_reset(void)
 	CHECK_EQ_U64(a.reason[EXIT_REASON_CPUID].cell.count, 0);
 	CHECK_EQ_U64(a.reason[EXIT_REASON_CPUID].subs_used, 0);
 	CHECK_EQ_U64(a.seq, 4);
+	/* Another CPU asks for a reset: the owner does it before its next count. */
+	stats_record(&a, EXIT_REASON_HLT, 0, 10, 1, 1);
+	stats_record(&a, EXIT_REASON_HLT, 0, 10, 1, 1);
+	a.reset_pending = 1;
+	stats_record(&a, EXIT_REASON_CPUID, 1, 100, 4, 1);
+	CHECK_EQ_U64(a.exits, 1);
+	CHECK_EQ_U64(a.reason[EXIT_REASON_HLT].cell.count, 0);
+	CHECK_EQ_U64(a.reset_pending, 0);
 }
 
 int main(void)
