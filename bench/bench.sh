@@ -6,7 +6,13 @@
 #      statistics the instructions from exit to VM entry and the VMREADs and
 #      VMWRITEs per exit.
 #   2. Debian's kernel to user space (LINUX-TSC from the initramfs) with the
-#      hypervisor and without it (same image, hypervisor = off), as a ratio.
+#      hypervisor and without it (same image, hypervisor = off), as a ratio;
+#      and with periodic statistics every second over the same without.
+#   3. The periodic statistics (issue 14): bench_guest.efi again with a dump
+#      every second of guest time (bench-stats.cfg); its window with
+#      interrupts off loses more ticks than without dumps: that difference
+#      over the dumps in the window is a dump's cost to the guest; and the
+#      bytes a dump puts on the serial line.
 # Prints one line per figure, "BENCH <name> <value> <unit>", and one
 # "BENCH-TARGET" line per target; with --check it fails when one is missed.
 # usage: bench/bench.sh [--build DIR] [--check] [--no-linux]
@@ -40,6 +46,8 @@ boot() { # NAME CONFIG ADD... : boots an image in Bochs, log in $out/NAME.log
 pids=()
 boot exits "$root/bench/bench.cfg" "$build/bench/bench_guest.efi="'\EFI\bench\bench.efi' &
 pids+=($!)
+boot dumps "$root/bench/bench-stats.cfg" "$build/bench/bench_guest.efi="'\EFI\bench\bench.efi' &
+pids+=($!)
 if [ $linux = 1 ]; then
 	"$tools/fetch-linux.sh" "$build/linux" >/dev/null
 	sed 's/^hypervisor = on/hypervisor = off/' "$root/bench/linux-bench.cfg" >"$out/linux-nohv.cfg"
@@ -51,6 +59,10 @@ if [ $linux = 1 ]; then
 	boot linux-hv "$root/bench/linux-bench.cfg" "${kernel[@]}" &
 	pids+=($!)
 	boot linux-nohv "$out/linux-nohv.cfg" "${kernel[@]}" &
+	pids+=($!)
+	for p in "${pids[@]}"; do wait "$p"; done
+	pids=()
+	boot linux-stats "$root/bench/linux-bench-stats.cfg" "${kernel[@]}" &
 	pids+=($!)
 fi
 for p in "${pids[@]}"; do wait "$p"; done
@@ -92,6 +104,24 @@ target host_cpuid_path "$(per_exit "$(field cycles <<<"$cpuid_line")" "$n")" 150
 target host_cpuid_vmreads "$(per_exit "$(field vmreads <<<"$cpuid_line")" "$n")" 4
 target host_cpuid_vmwrites "$(per_exit "$(field vmwrites <<<"$cpuid_line")" "$n")" 2
 
+# A periodic dump's cost to the guest and its size on the line.
+window() { sed -nE "s/^BENCH-WINDOW lost=([0-9]+) gaps=[0-9]+ start=([0-9]+) end=([0-9]+)$/\\$1/p" "$out/$2.log"; }
+lost_without=$(window 1 exits) lost_with=$(window 1 dumps) w_start=$(window 2 dumps) w_end=$(window 3 dumps)
+[ -n "$lost_without" ] && [ -n "$lost_with" ] || { echo "bench: no BENCH-WINDOW line in $out/exits.log or dumps.log" >&2; exit 1; }
+dumps=$(awk -v s="$w_start" -v e="$w_end" 'match($0, /^hv: periodic statistics: cpu=0 tsc=[0-9]+/) {
+		t = substr($0, 36, RLENGTH - 35) + 0; if (t >= s && t <= e) n++ } END { print n + 0 }' "$out/dumps.log")
+[ "$dumps" -gt 0 ] || { echo "bench: no periodic dump inside the window in $out/dumps.log" >&2; exit 1; }
+figure periodic_dumps_in_window "$dumps" dumps
+per_dump=$(awk -v a="$lost_with" -v b="$lost_without" -v n="$dumps" 'BEGIN { printf "%.0f", (a - b) / n }')
+figure guest_ticks_per_periodic_dump "$per_dump" ticks
+# Bytes as sent: each line ends in CR LF.
+bytes=$(awk '/^hv: periodic statistics: cpu=/ { on = 1; b = 0 } on { b += length($0) + 2 }
+	on && /^hv: delta cpu=[0-9]+ total=/ { sum += b; n++; on = 0 } END { if (n) printf "%.0f", sum / n }' "$out/dumps.log")
+[ -n "$bytes" ] || { echo "bench: no whole periodic dump in $out/dumps.log" >&2; exit 1; }
+figure bytes_per_periodic_dump "$bytes" bytes
+target guest_ticks_per_periodic_dump "$per_dump" 50000
+target bytes_per_periodic_dump "$bytes" 1024
+
 if [ $linux = 1 ]; then
 	hv=$(sed -nE 's/^LINUX-TSC: ([0-9]+) ticks.*/\1/p' "$out/linux-hv.log")
 	nohv=$(sed -nE 's/^LINUX-TSC: ([0-9]+) ticks.*/\1/p' "$out/linux-nohv.log")
@@ -101,6 +131,12 @@ if [ $linux = 1 ]; then
 	ratio=$(awk -v a="$hv" -v b="$nohv" 'BEGIN { printf "%.4f", a / b }')
 	figure linux_ticks_ratio "$ratio" ratio
 	target linux_ticks_ratio "$ratio" 1.02
+	stats=$(sed -nE 's/^LINUX-TSC: ([0-9]+) ticks.*/\1/p' "$out/linux-stats.log")
+	[ -n "$stats" ] || { echo "bench: no LINUX-TSC line in $out/linux-stats.log" >&2; exit 1; }
+	figure linux_ticks_stats "$stats" ticks
+	ratio=$(awk -v a="$stats" -v b="$hv" 'BEGIN { printf "%.4f", a / b }')
+	figure linux_ticks_stats_ratio "$ratio" ratio
+	target linux_ticks_stats_ratio "$ratio" 1.01
 fi
 echo "bench: logs in $out"
 [ $check = 0 ] || [ $missed = 0 ]

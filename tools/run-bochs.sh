@@ -14,13 +14,15 @@
 # RUN_BOCHS_KEEP=1 in the environment keeps bochs.log and bochsrc for debugging;
 # RUN_BOCHS_INFO=report logs Bochs's info messages too (resets, device setup).
 # --disk2 adds a second disk, booted by the firmware after the first returns.
+# --type SCRIPT connects COM1 to a pty that tools/serial-typist.py holds: it
+# keeps the log and types on the serial line what SCRIPT says.
 # The CPU model is corei7_skylake_x: with Bochs 2.7's `tigerlake` model,
 # Debian's 6.1 kernel hangs early in a page-fault loop even without the
 # hypervisor (measured: no progress after 2 minutes); skylake_x reaches
 # user space in about 2.33e9 ticks.
 set -uo pipefail
 
-image= disk2= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
+image= disk2= typist= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--log) log=$2; shift 2 ;;
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--memory) memory=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
 	--disk2) disk2=$2; shift 2 ;;
+	--type) typist=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-*) echo "run-bochs: unknown option '$1'" >&2; exit 2 ;;
 	*) image=$1; shift ;;
@@ -50,6 +53,13 @@ log=$(realpath -m "$log")
 : >"$log"
 # Bochs may write to its disk: run on a private copy (no stale .lock either).
 cp --sparse=always "$image" "$work/disk.img"
+com1="mode=file, dev=$log"
+if [ -n "$typist" ]; then
+	python3 "$(dirname "$0")/serial-typist.py" "$log" "$typist" >"$work/pty" &
+	typist_pid=$!
+	for _ in $(seq 50); do [ -s "$work/pty" ] && break; sleep 0.1; done
+	com1="mode=term, dev=$(head -n 1 "$work/pty")"
+fi
 cat >"$work/bochsrc" <<RC
 romimage: file=/usr/share/ovmf/OVMF.fd, address=0xffe00000, options=none
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
@@ -60,7 +70,7 @@ vga: extension=vbe
 clock: sync=none, time0=local
 ata0-master: type=disk, path=$work/disk.img, mode=flat
 boot: disk
-com1: enabled=true, mode=file, dev=$log
+com1: enabled=true, $com1
 display_library: x
 log: $work/bochs.log
 info: action=$info
@@ -118,6 +128,7 @@ elif [ -z "$status" ] && [ -n "$until_bochs" ] && grep -qaE "$until_bochs" "$wor
 	status=until_bochs
 fi
 [ -n "$tailpid" ] && kill $tailpid 2>/dev/null
+[ -n "$typist" ] && kill "$typist_pid" 2>/dev/null
 wait 2>/dev/null
 
 if [ "$status" = until ]; then
