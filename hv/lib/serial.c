@@ -84,19 +84,21 @@ uint16_t serial_port(void) { return uart_base; }
 /* With THRE the transmit FIFO is empty (16550 data sheet, LSR bit 5):
  * it takes 16 bytes without a loss (a single byte with the FIFO off).
  * Never more, never without THRE: emulated FIFOs (Bochs) drop the rest.
+ * A guest mid-way through programming the divisor latch (DLAB on) has the
+ * line in an unknown state: nothing goes out until its next LCR write
+ * (an exit, which pumps), unless `force`d (a final drain): then our bytes
+ * go out as 8N1 to THR, not the latch, and its LCR comes back afterwards.
  * Lock held. */
-static void fifo_fill(void)
+static void fifo_send(bool force)
 {
-	if (serial_ring_used(&ring) == 0 || !(read_lsr() & LSR_THRE))
+	if (serial_ring_used(&ring) == 0 || (guest_dlab && !force) || !(read_lsr() & LSR_THRE))
 		return;
 	uint8_t bytes[UART_FIFO_BYTES];
 	unsigned n = serial_ring_take(&ring, bytes, fifo_on ? UART_FIFO_BYTES : 1);
-	/* A guest mid-programming the divisor latch: our bytes must reach
-	 * THR, not the latch; its LCR comes back afterwards. */
 	uint8_t lcr = 0;
 	if (guest_dlab) {
 		lcr = inb(uart_base + UART_LCR);
-		outb(uart_base + UART_LCR, lcr & 0x7f);
+		outb(uart_base + UART_LCR, 0x03);
 	}
 	for (unsigned i = 0; i < n; i++)
 		outb(uart_base + UART_THR, bytes[i]);
@@ -110,10 +112,17 @@ static bool wait_room(uint32_t need)
 	for (unsigned long spins = 0; serial_ring_room(&ring) < need; spins++) {
 		if (spins > SPIN_LIMIT)
 			return false; /* no UART there: do not hang the machine */
-		fifo_fill();
+		fifo_send(true);
 		cpu_pause();
 	}
 	return true;
+}
+
+/* Until the UART has sent all it holds (LSR.TEMT). Lock held. */
+static void wait_transmitter_empty(void)
+{
+	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+		cpu_pause();
 }
 
 /* Sends everything queued. Lock held. */
@@ -155,7 +164,7 @@ void serial_pump(void)
 		return;
 	if (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
 		return; /* another CPU is at it */
-	fifo_fill();
+	fifo_send(false);
 	spin_unlock(&lock);
 }
 
@@ -169,8 +178,7 @@ void serial_drain(void)
 		return;
 	spin_lock(&lock);
 	flush();
-	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
-		cpu_pause();
+	wait_transmitter_empty();
 	spin_unlock(&lock);
 }
 
@@ -180,8 +188,7 @@ void serial_drain(void)
 static void guest_fifo_control(uint8_t value)
 {
 	spin_lock(&lock);
-	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
-		cpu_pause();
+	wait_transmitter_empty();
 	outb(uart_base + UART_FCR, value);
 	fifo_on = value & FCR_ENABLE;
 	spin_unlock(&lock);
@@ -192,7 +199,12 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 	if (!uart_base)
 		return false;
 	if (port == uart_base + UART_LCR) {
+		/* A new line format or divisor would garble what the FIFO
+		 * still holds of ours: let it go out first. */
+		spin_lock(&lock);
+		wait_transmitter_empty();
 		guest_dlab = value & 0x80;
+		spin_unlock(&lock);
 		return false;
 	}
 	if (port == uart_base + UART_FCR) {
@@ -211,7 +223,7 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 	else
 		outb(uart_base + UART_THR, value);
 	guest_end = ring.head;
-	fifo_fill();
+	fifo_send(false);
 	spin_unlock(&lock);
 	return true;
 }
@@ -292,7 +304,7 @@ bool serial_guest_read(uint16_t port, uint8_t *value)
 	} else {
 		*value = reg == UART_LSR ? guest_lsr() : guest_iir();
 	}
-	fifo_fill();
+	fifo_send(false);
 	spin_unlock(&lock);
 	return true;
 }
