@@ -28,58 +28,86 @@
 #define IIR_THRE 0x02
 #define IIR_RDA 0x04
 #define UART_FIFO_BYTES 16
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_BSP (1u << 8) /* this processor is the bootstrap processor (SDM Vol. 3A §11.4.4) */
 /* Polls of a UART that makes no progress before we give up on it: about
  * 10 s of a real machine's port reads, far more than a line's worth. */
 #define SPIN_LIMIT 10000000ul
 
-static uint16_t uart_base;
-/* The queue and the UART's transmitter: one lock for both, since whoever
- * holds it moves bytes from the one into the other. */
-static volatile int lock;
-static struct serial_ring ring;
-/* Queued output needs something to move it: until the first VM exit calls
- * serial_pump, every write is sent before it returns (start-up, and the
- * test guests that link this file). */
-static bool queued_mode;
-static bool fifo_on;
-static uint64_t lost_bytes; /* our output the UART never took (SPIN_LIMIT) */
-/* The guest's use of the same port, as the I/O exits report it. */
-static bool guest_dlab, guest_mid_line;
-/* Input (serial_input.c): what the guest has yet to read, the LSR error
- * bits our own LSR reads took from it, a THRE interrupt identification our
- * IIR read took from it. */
-static struct serial_ring rx;
-static struct serial_escape escape;
-static uint8_t lsr_owed, last_rbr;
-static bool thre_owed;
-static uint32_t guest_end; /* ring.head after the guest's last byte: TEMT once sent */
-static volatile unsigned requests; /* 1 << enum serial_request */
+/* Everything about the UART. The host code runs from a relocated copy of
+ * this image (virtualize.c), with its own copy of this state; the original
+ * runs start-up code: on the BSP, as the guest once it launched (its port
+ * writes then exit into the copy's queue); on the APs, in root mode before
+ * they launch, where their lines must join the copy's queue too, or they
+ * would land in the middle of the queued lines being sent. serial_share
+ * tells the original where the copy's state is; APs write there (root mode
+ * reaches the arena), the BSP never (as a guest it cannot). */
+struct serial_state {
+	uint16_t uart_base;
+	/* The queue and the UART's transmitter: one lock for both, since
+	 * whoever holds it moves bytes from the one into the other. */
+	volatile int lock;
+	struct serial_ring ring;
+	/* Queued output needs something to move it: until the first VM exit
+	 * calls serial_pump, every write is sent before it returns (start-up,
+	 * and the test guests that link this file). */
+	bool queued_mode;
+	bool fifo_on;
+	uint64_t lost_bytes; /* our output the UART never took (SPIN_LIMIT) */
+	/* The guest's use of the same port, as the I/O exits report it. */
+	bool guest_dlab, guest_mid_line;
+	uint32_t guest_end; /* ring.head after the guest's last byte: TEMT once sent */
+	/* Input: what the guest has yet to read, the LSR error bits our own
+	 * LSR reads took from it, a THRE interrupt identification our IIR read
+	 * took from it, requests typed for us (1 << enum serial_request). */
+	struct serial_ring rx;
+	struct serial_escape escape;
+	uint8_t lsr_owed, last_rbr;
+	bool thre_owed;
+	volatile unsigned requests;
+};
+static struct serial_state own;
+static struct serial_state *copy_state; /* set in the original image only */
+
+void serial_share(int64_t copy_delta)
+{
+	copy_state = (struct serial_state *)((uintptr_t)&own + (uint64_t)copy_delta);
+}
+
+/* The state a writer uses: the copy's on an AP once there is a copy. */
+static struct serial_state *writer_state(void)
+{
+	if (copy_state && !(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP))
+		return copy_state;
+	return &own;
+}
 
 /* Every LSR read of ours: its error bits belong to the guest. */
-static uint8_t read_lsr(void)
+static uint8_t read_lsr(struct serial_state *st)
 {
-	uint8_t lsr = inb(uart_base + UART_LSR);
-	lsr_owed |= lsr & LSR_ERRORS;
+	uint8_t lsr = inb(st->uart_base + UART_LSR);
+	st->lsr_owed |= lsr & LSR_ERRORS;
 	return lsr;
 }
 
 void serial_init(uint16_t io_base, uint32_t baud)
 {
+	struct serial_state *st = &own;
 	uint32_t divisor = baud ? 115200 / baud : 1;
 	if (!divisor)
 		divisor = 1;
-	uart_base = io_base;
-	outb(uart_base + UART_IER, 0x00); /* we poll: no UART interrupts */
-	outb(uart_base + UART_LCR, 0x80); /* DLAB on */
-	outb(uart_base + UART_DLL, (uint8_t)divisor);
-	outb(uart_base + UART_DLM, (uint8_t)(divisor >> 8));
-	outb(uart_base + UART_LCR, 0x03); /* 8N1, DLAB off */
-	outb(uart_base + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
-	outb(uart_base + UART_MCR, 0x03); /* DTR, RTS */
-	fifo_on = true;
+	st->uart_base = io_base;
+	outb(st->uart_base + UART_IER, 0x00); /* we poll: no UART interrupts */
+	outb(st->uart_base + UART_LCR, 0x80); /* DLAB on */
+	outb(st->uart_base + UART_DLL, (uint8_t)divisor);
+	outb(st->uart_base + UART_DLM, (uint8_t)(divisor >> 8));
+	outb(st->uart_base + UART_LCR, 0x03); /* 8N1, DLAB off */
+	outb(st->uart_base + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+	outb(st->uart_base + UART_MCR, 0x03); /* DTR, RTS */
+	st->fifo_on = true;
 }
 
-uint16_t serial_port(void) { return uart_base; }
+uint16_t serial_port(void) { return own.uart_base; }
 
 /* With THRE the transmit FIFO is empty (16550 data sheet, LSR bit 5):
  * it takes 16 bytes without a loss (a single byte with the FIFO off).
@@ -89,142 +117,147 @@ uint16_t serial_port(void) { return uart_base; }
  * (an exit, which pumps), unless `force`d (a final drain): then our bytes
  * go out as 8N1 to THR, not the latch, and its LCR comes back afterwards.
  * Lock held. */
-static void fifo_send(bool force)
+static void fifo_send(struct serial_state *st, bool force)
 {
-	if (serial_ring_used(&ring) == 0 || (guest_dlab && !force) || !(read_lsr() & LSR_THRE))
+	if (serial_ring_used(&st->ring) == 0 || (st->guest_dlab && !force) || !(read_lsr(st) & LSR_THRE))
 		return;
 	uint8_t bytes[UART_FIFO_BYTES];
-	unsigned n = serial_ring_take(&ring, bytes, fifo_on ? UART_FIFO_BYTES : 1);
+	unsigned n = serial_ring_take(&st->ring, bytes, st->fifo_on ? UART_FIFO_BYTES : 1);
 	uint8_t lcr = 0;
-	if (guest_dlab) {
-		lcr = inb(uart_base + UART_LCR);
-		outb(uart_base + UART_LCR, 0x03);
+	if (st->guest_dlab) {
+		lcr = inb(st->uart_base + UART_LCR);
+		outb(st->uart_base + UART_LCR, 0x03);
 	}
 	for (unsigned i = 0; i < n; i++)
-		outb(uart_base + UART_THR, bytes[i]);
-	if (guest_dlab)
-		outb(uart_base + UART_LCR, lcr);
+		outb(st->uart_base + UART_THR, bytes[i]);
+	if (st->guest_dlab)
+		outb(st->uart_base + UART_LCR, lcr);
 }
 
 /* Until `need` bytes fit in the queue, sends what it holds. Lock held. */
-static bool wait_room(uint32_t need)
+static bool wait_room(struct serial_state *st, uint32_t need)
 {
-	for (unsigned long spins = 0; serial_ring_room(&ring) < need; spins++) {
+	for (unsigned long spins = 0; serial_ring_room(&st->ring) < need; spins++) {
 		if (spins > SPIN_LIMIT)
 			return false; /* no UART there: do not hang the machine */
-		fifo_send(true);
+		fifo_send(st, true);
 		cpu_pause();
 	}
 	return true;
 }
 
 /* Until the UART has sent all it holds (LSR.TEMT). Lock held. */
-static void wait_transmitter_empty(void)
+static void wait_transmitter_empty(struct serial_state *st)
 {
-	for (unsigned long spins = 0; !(read_lsr() & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+	for (unsigned long spins = 0; !(read_lsr(st) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
 		cpu_pause();
 }
 
 /* Sends everything queued. Lock held. */
-static void flush(void)
+static void flush(struct serial_state *st)
 {
-	if (!wait_room(SERIAL_RING_SIZE))
-		ring.tail = ring.head; /* a dead UART: drop it rather than hang */
+	if (!wait_room(st, SERIAL_RING_SIZE))
+		st->ring.tail = st->ring.head; /* a dead UART: drop it rather than hang */
 }
 
-static void put_text(const char *s, unsigned long n)
+static void put_text(struct serial_state *st, const char *s, unsigned long n)
 {
 	uint32_t need = serial_ring_wire_len(s, n);
-	if (need > SERIAL_RING_SIZE || !wait_room(need))
-		lost_bytes += need;
+	if (need > SERIAL_RING_SIZE || !wait_room(st, need))
+		st->lost_bytes += need;
 	else
-		serial_ring_put_text(&ring, s, n);
+		serial_ring_put_text(&st->ring, s, n);
 }
 
 void serial_write(const char *s, unsigned long n)
 {
-	if (!uart_base)
+	struct serial_state *st = writer_state();
+	if (!st->uart_base)
 		return;
-	spin_lock(&lock);
+	spin_lock(&st->lock);
 	/* The guest's line is unfinished: start ours on a fresh line. */
-	if (guest_mid_line) {
-		put_text("\n", 1);
-		guest_mid_line = false;
+	if (st->guest_mid_line) {
+		put_text(st, "\n", 1);
+		st->guest_mid_line = false;
 	}
-	put_text(s, n);
-	if (!queued_mode)
-		flush();
-	spin_unlock(&lock);
+	put_text(st, s, n);
+	if (!st->queued_mode)
+		flush(st);
+	spin_unlock(&st->lock);
 }
 
+/* The exit path's functions run in the copy: its own state. */
 void serial_pump(void)
 {
-	queued_mode = true;
-	if (ring.head == ring.tail || !uart_base) /* unlocked peek: the common case costs two loads */
+	struct serial_state *st = &own;
+	st->queued_mode = true;
+	if (st->ring.head == st->ring.tail || !st->uart_base) /* unlocked peek: the common case costs two loads */
 		return;
-	if (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&st->lock, 1, __ATOMIC_ACQUIRE))
 		return; /* another CPU is at it */
-	fifo_send(false);
-	spin_unlock(&lock);
+	fifo_send(st, false);
+	spin_unlock(&st->lock);
 }
 
-uint32_t serial_room(void) { return serial_ring_room(&ring); }
+uint32_t serial_room(void) { return serial_ring_room(&own.ring); }
 
-uint64_t serial_lost_bytes(void) { return lost_bytes; }
+uint64_t serial_lost_bytes(void) { return own.lost_bytes; }
 
 void serial_drain(void)
 {
-	if (!uart_base)
+	struct serial_state *st = writer_state();
+	if (!st->uart_base)
 		return;
-	spin_lock(&lock);
-	flush();
-	wait_transmitter_empty();
-	spin_unlock(&lock);
+	spin_lock(&st->lock);
+	flush(st);
+	wait_transmitter_empty(st);
+	spin_unlock(&st->lock);
 }
 
 /* The guest's FIFO control: enabling or disabling the FIFO, or clearing
  * its transmit side, discards what the transmitter holds (16550 data
  * sheet, FCR bits 0 and 2), which may be ours: let it go out first. */
-static void guest_fifo_control(uint8_t value)
+static void guest_fifo_control(struct serial_state *st, uint8_t value)
 {
-	spin_lock(&lock);
-	wait_transmitter_empty();
-	outb(uart_base + UART_FCR, value);
-	fifo_on = value & FCR_ENABLE;
-	spin_unlock(&lock);
+	spin_lock(&st->lock);
+	wait_transmitter_empty(st);
+	outb(st->uart_base + UART_FCR, value);
+	st->fifo_on = value & FCR_ENABLE;
+	spin_unlock(&st->lock);
 }
 
 bool serial_guest_write(uint16_t port, uint8_t value)
 {
-	if (!uart_base)
+	struct serial_state *st = &own;
+	if (!st->uart_base)
 		return false;
-	if (port == uart_base + UART_LCR) {
+	if (port == st->uart_base + UART_LCR) {
 		/* A new line format or divisor would garble what the FIFO
 		 * still holds of ours: let it go out first. */
-		spin_lock(&lock);
-		wait_transmitter_empty();
-		guest_dlab = value & 0x80;
-		spin_unlock(&lock);
+		spin_lock(&st->lock);
+		wait_transmitter_empty(st);
+		st->guest_dlab = value & 0x80;
+		spin_unlock(&st->lock);
 		return false;
 	}
-	if (port == uart_base + UART_FCR) {
-		guest_fifo_control(value);
+	if (port == st->uart_base + UART_FCR) {
+		guest_fifo_control(st, value);
 		return true;
 	}
-	if (port != uart_base + UART_THR || guest_dlab)
+	if (port != st->uart_base + UART_THR || st->guest_dlab)
 		return false; /* the divisor latch: the guest's */
-	spin_lock(&lock);
+	spin_lock(&st->lock);
 	if (value != '\r')
-		guest_mid_line = value != '\n';
+		st->guest_mid_line = value != '\n';
 	/* Behind whatever of ours is queued, never dropped: a full queue
 	 * holds the guest as a full FIFO would. */
-	if (wait_room(1))
-		serial_ring_put_byte(&ring, value);
+	if (wait_room(st, 1))
+		serial_ring_put_byte(&st->ring, value);
 	else
-		outb(uart_base + UART_THR, value);
-	guest_end = ring.head;
-	fifo_send(false);
-	spin_unlock(&lock);
+		outb(st->uart_base + UART_THR, value);
+	st->guest_end = st->ring.head;
+	fifo_send(st, false);
+	spin_unlock(&st->lock);
 	return true;
 }
 
@@ -237,17 +270,17 @@ bool serial_guest_write(uint16_t port, uint8_t value)
  * guest's handler reads IIR, LSR and RBR until we say there is no more. */
 
 /* The received bytes into `rx`, requests taken out. Lock held, DLAB off. */
-static void rx_pull(void)
+static void rx_pull(struct serial_state *st)
 {
-	for (unsigned i = 0; i < 64 && (read_lsr() & LSR_DR); i++) {
+	for (unsigned i = 0; i < 64 && (read_lsr(st) & LSR_DR); i++) {
 		uint8_t out[2];
 		enum serial_request r;
-		unsigned n = serial_escape_feed(&escape, inb(uart_base + UART_RBR), out, &r);
+		unsigned n = serial_escape_feed(&st->escape, inb(st->uart_base + UART_RBR), out, &r);
 		if (r)
-			requests |= 1u << r;
+			st->requests |= 1u << r;
 		for (unsigned k = 0; k < n; k++)
-			if (!serial_ring_put_byte(&rx, out[k]))
-				lsr_owed |= 0x02; /* the guest left 16 KB unread: an overrun, as the UART's own */
+			if (!serial_ring_put_byte(&st->rx, out[k]))
+				st->lsr_owed |= 0x02; /* the guest left 16 KB unread: an overrun, as the UART's own */
 	}
 }
 
@@ -255,15 +288,15 @@ static void rx_pull(void)
  * a FIFO's worth in our output queue as THRE, TEMT when its own bytes have
  * left the queue (ours after them need not hold it up: a driver may poll
  * for TEMT, and each poll is an exit). */
-static uint8_t guest_lsr(void)
+static uint8_t guest_lsr(struct serial_state *st)
 {
-	uint8_t lsr = read_lsr(), v = lsr_owed; /* every other bit is ours to say */
-	lsr_owed = 0;
-	if (serial_ring_used(&rx))
+	uint8_t lsr = read_lsr(st), v = st->lsr_owed; /* every other bit is ours to say */
+	st->lsr_owed = 0;
+	if (serial_ring_used(&st->rx))
 		v |= LSR_DR;
-	if (serial_ring_room(&ring) >= UART_FIFO_BYTES)
+	if (serial_ring_room(&st->ring) >= UART_FIFO_BYTES)
 		v |= LSR_THRE;
-	if ((int32_t)(ring.tail - guest_end) >= 0 && (serial_ring_used(&ring) || (lsr & LSR_TEMT)))
+	if ((int32_t)(st->ring.tail - st->guest_end) >= 0 && (serial_ring_used(&st->ring) || (lsr & LSR_TEMT)))
 		v |= LSR_TEMT;
 	return v;
 }
@@ -271,19 +304,19 @@ static uint8_t guest_lsr(void)
 /* IIR as the guest sees it: "received data" first while bytes wait and it
  * enabled that interrupt; a THRE identification our read consumed from the
  * UART is given at the next read that has nothing higher. */
-static uint8_t guest_iir(void)
+static uint8_t guest_iir(struct serial_state *st)
 {
-	uint8_t iir = inb(uart_base + UART_IIR), fifo = iir & 0xc0;
+	uint8_t iir = inb(st->uart_base + UART_IIR), fifo = iir & 0xc0;
 	bool pending = !(iir & IIR_NO_INT);
 	bool rx_id = pending && ((iir & IIR_ID) == IIR_RDA || (iir & IIR_ID) == 0x0c);
 	if (pending && (iir & IIR_ID) == IIR_THRE)
-		thre_owed = true;
-	if (serial_ring_used(&rx) && (inb(uart_base + UART_IER) & IER_RDI))
+		st->thre_owed = true;
+	if (serial_ring_used(&st->rx) && (inb(st->uart_base + UART_IER) & IER_RDI))
 		return fifo | IIR_RDA;
 	if (pending && !rx_id && (iir & IIR_ID) != IIR_THRE)
 		return iir; /* line or modem status */
-	if (thre_owed) {
-		thre_owed = false;
+	if (st->thre_owed) {
+		st->thre_owed = false;
 		return fifo | IIR_THRE;
 	}
 	return fifo | IIR_NO_INT; /* the UART's received data was ours, or all taken */
@@ -291,22 +324,23 @@ static uint8_t guest_iir(void)
 
 bool serial_guest_read(uint16_t port, uint8_t *value)
 {
-	if (!uart_base || guest_dlab || port < uart_base)
+	struct serial_state *st = &own;
+	if (!st->uart_base || st->guest_dlab || port < st->uart_base)
 		return false; /* DLAB on: the divisor latch, the guest's */
-	unsigned reg = port - uart_base;
+	unsigned reg = port - st->uart_base;
 	if (reg != UART_RBR && reg != UART_IIR && reg != UART_LSR)
 		return false;
-	spin_lock(&lock);
-	rx_pull();
+	spin_lock(&st->lock);
+	rx_pull(st);
 	if (reg == UART_RBR) {
-		serial_ring_take(&rx, &last_rbr, 1); /* empty: the last byte again, as RBR */
-		*value = last_rbr;
+		serial_ring_take(&st->rx, &st->last_rbr, 1); /* empty: the last byte again, as RBR */
+		*value = st->last_rbr;
 	} else {
-		*value = reg == UART_LSR ? guest_lsr() : guest_iir();
+		*value = reg == UART_LSR ? guest_lsr(st) : guest_iir(st);
 	}
-	fifo_send(false);
-	spin_unlock(&lock);
+	fifo_send(st, false);
+	spin_unlock(&st->lock);
 	return true;
 }
 
-unsigned serial_take_requests(void) { return __atomic_exchange_n(&requests, 0, __ATOMIC_ACQ_REL); }
+unsigned serial_take_requests(void) { return __atomic_exchange_n(&own.requests, 0, __ATOMIC_ACQ_REL); }

@@ -18,6 +18,9 @@
 #include <stdint.h>
 
 void serial_init(uint16_t io_base, uint32_t baud);
+/* The host code runs from a copy of this image `copy_delta` bytes away
+ * (virtualize.c): from now on this image uses the copy's queue and lock. */
+void serial_share(int64_t copy_delta);
 void serial_write(const char *s, unsigned long n);
 /* On every VM exit: from now on output is queued; sends what the FIFO
  * takes without waiting. */

@@ -10,6 +10,7 @@
 #include "../exits/io.h"
 #include "../lib/fmt.h"
 #include "../lib/log.h"
+#include "../lib/serial.h"
 #include "host.h"
 #include "vmx_detect.h"
 #include "vmx_setup.h"
@@ -274,6 +275,7 @@ static enum hv_status build_and_launch(uint64_t arena, uint64_t pages, uint64_t 
 	}
 	hv->image_copy_base = (uint64_t)(uintptr_t)copy;
 	hv->image_copy_size = image_size;
+	serial_share(delta); /* one output queue for both images (serial.h) */
 
 	read_mtrrs(&hv->mtrrs, maxphyaddr);
 	struct ept_ops ops = { table_alloc_page, table_virt_to_phys, table_phys_to_virt, hv };
