@@ -2,6 +2,7 @@
 
 #include "serial_escape.h"
 #include "serial_ring.h"
+#include "uart_guest.h"
 
 #include <hv/cpu.h>
 
@@ -15,19 +16,9 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define FCR_ENABLE 0x01
-#define FCR_CLEAR_TX 0x04
 #define UART_RBR 0 /* receive buffer (DLAB=0, reads) */
 #define UART_IIR 2 /* interrupt identification (reads) */
-#define LSR_DR 0x01   /* data ready */
-#define LSR_ERRORS 0x9e /* overrun, parity, framing, break, error in FIFO: cleared by reading LSR */
-#define LSR_THRE 0x20 /* transmit holding register (FIFO mode: the FIFO) empty */
-#define LSR_TEMT 0x40 /* transmitter empty */
 #define IER_RDI 0x01  /* received-data interrupt enabled */
-#define IIR_NO_INT 0x01
-#define IIR_ID 0x0e
-#define IIR_THRE 0x02
-#define IIR_RDA 0x04
-#define UART_FIFO_BYTES 16
 #define MSR_IA32_APIC_BASE 0x1b
 #define APIC_BASE_BSP (1u << 8) /* this processor is the bootstrap processor (SDM Vol. 3A §11.4.4) */
 /* Polls of a UART that makes no progress before we give up on it: about
@@ -86,7 +77,7 @@ static struct serial_state *writer_state(void)
 static uint8_t read_lsr(struct serial_state *st)
 {
 	uint8_t lsr = inb(st->uart_base + UART_LSR);
-	st->lsr_owed |= lsr & LSR_ERRORS;
+	st->lsr_owed |= lsr & UART_LSR_ERRORS;
 	return lsr;
 }
 
@@ -119,7 +110,7 @@ uint16_t serial_port(void) { return own.uart_base; }
  * Lock held. */
 static void fifo_send(struct serial_state *st, bool force)
 {
-	if (serial_ring_used(&st->ring) == 0 || (st->guest_dlab && !force) || !(read_lsr(st) & LSR_THRE))
+	if (serial_ring_used(&st->ring) == 0 || (st->guest_dlab && !force) || !(read_lsr(st) & UART_LSR_THRE))
 		return;
 	uint8_t bytes[UART_FIFO_BYTES];
 	unsigned n = serial_ring_take(&st->ring, bytes, st->fifo_on ? UART_FIFO_BYTES : 1);
@@ -149,7 +140,7 @@ static bool wait_room(struct serial_state *st, uint32_t need)
 /* Until the UART has sent all it holds (LSR.TEMT). Lock held. */
 static void wait_transmitter_empty(struct serial_state *st)
 {
-	for (unsigned long spins = 0; !(read_lsr(st) & LSR_TEMT) && spins < SPIN_LIMIT; spins++)
+	for (unsigned long spins = 0; !(read_lsr(st) & UART_LSR_TEMT) && spins < SPIN_LIMIT; spins++)
 		cpu_pause();
 }
 
@@ -249,6 +240,7 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 	spin_lock(&st->lock);
 	if (value != '\r')
 		st->guest_mid_line = value != '\n';
+	st->thre_owed = false; /* a THR write ends a THRE interrupt on the UART too */
 	/* Behind whatever of ours is queued, never dropped: a full queue
 	 * holds the guest as a full FIFO would. */
 	if (wait_room(st, 1))
@@ -272,7 +264,7 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 /* The received bytes into `rx`, requests taken out. Lock held, DLAB off. */
 static void rx_pull(struct serial_state *st)
 {
-	for (unsigned i = 0; i < 64 && (read_lsr(st) & LSR_DR); i++) {
+	for (unsigned i = 0; i < 64 && (read_lsr(st) & UART_LSR_DR); i++) {
 		uint8_t out[2];
 		enum serial_request r;
 		unsigned n = serial_escape_feed(&st->escape, inb(st->uart_base + UART_RBR), out, &r);
@@ -284,42 +276,26 @@ static void rx_pull(struct serial_state *st)
 	}
 }
 
-/* LSR as the guest sees it: data ready while bytes wait for it, room for
- * a FIFO's worth in our output queue as THRE, TEMT when its own bytes have
- * left the queue (ours after them need not hold it up: a driver may poll
- * for TEMT, and each poll is an exit). */
+/* LSR and IIR as the guest sees them (uart_guest.h). Lock held. */
 static uint8_t guest_lsr(struct serial_state *st)
 {
-	uint8_t lsr = read_lsr(st), v = st->lsr_owed; /* every other bit is ours to say */
+	struct uart_guest_lsr_in in = {
+		.hw = read_lsr(st),
+		.errors_owed = st->lsr_owed,
+		.rx_waiting = serial_ring_used(&st->rx) != 0,
+		.tx_room = serial_ring_room(&st->ring),
+		.guest_bytes_sent = (int32_t)(st->ring.tail - st->guest_end) >= 0,
+		.tx_queued = serial_ring_used(&st->ring) != 0,
+	};
 	st->lsr_owed = 0;
-	if (serial_ring_used(&st->rx))
-		v |= LSR_DR;
-	if (serial_ring_room(&st->ring) >= UART_FIFO_BYTES)
-		v |= LSR_THRE;
-	if ((int32_t)(st->ring.tail - st->guest_end) >= 0 && (serial_ring_used(&st->ring) || (lsr & LSR_TEMT)))
-		v |= LSR_TEMT;
-	return v;
+	return uart_guest_lsr(&in);
 }
 
-/* IIR as the guest sees it: "received data" first while bytes wait and it
- * enabled that interrupt; a THRE identification our read consumed from the
- * UART is given at the next read that has nothing higher. */
 static uint8_t guest_iir(struct serial_state *st)
 {
-	uint8_t iir = inb(st->uart_base + UART_IIR), fifo = iir & 0xc0;
-	bool pending = !(iir & IIR_NO_INT);
-	bool rx_id = pending && ((iir & IIR_ID) == IIR_RDA || (iir & IIR_ID) == 0x0c);
-	if (pending && (iir & IIR_ID) == IIR_THRE)
-		st->thre_owed = true;
-	if (serial_ring_used(&st->rx) && (inb(st->uart_base + UART_IER) & IER_RDI))
-		return fifo | IIR_RDA;
-	if (pending && !rx_id && (iir & IIR_ID) != IIR_THRE)
-		return iir; /* line or modem status */
-	if (st->thre_owed) {
-		st->thre_owed = false;
-		return fifo | IIR_THRE;
-	}
-	return fifo | IIR_NO_INT; /* the UART's received data was ours, or all taken */
+	uint8_t iir = inb(st->uart_base + UART_IIR);
+	bool rdi = inb(st->uart_base + UART_IER) & IER_RDI;
+	return uart_guest_iir(iir, serial_ring_used(&st->rx) != 0, rdi, &st->thre_owed);
 }
 
 bool serial_guest_read(uint16_t port, uint8_t *value)
