@@ -16,6 +16,12 @@
 #      hypervisor, per part, and the same split for the whole run.
 #      --options adds two runs: cpuid_hypervisor_bit = off, and
 #      external_interrupts = guest (not in the ctest: about 4 more minutes).
+#   4. The periodic statistics (issue 14): bench_guest.efi again with a dump
+#      every second of guest time (bench-stats.cfg); its window with
+#      interrupts off loses more ticks than without dumps: that difference
+#      over the dumps in the window is a dump's cost to the guest; and the
+#      bytes a dump puts on the serial line. Linux to user space with
+#      statistics every second over the same without.
 # Prints one line per figure, "BENCH <name> <value> <unit>", one
 # "BENCH-TARGET" line per target (with --check it fails when one is missed)
 # and one "BENCH-GOAL" line per goal of issue 16 (reported, not checked).
@@ -64,15 +70,17 @@ variant() {
 	[ -z "${4:-}" ] || echo "$4" >>"$out/$1.cfg"
 }
 start exits "$root/bench/bench.cfg" "$build/bench/bench_guest.efi="'\EFI\bench\bench.efi'
+start dumps "$root/bench/bench-stats.cfg" "$build/bench/bench_guest.efi="'\EFI\bench\bench.efi'
 if [ $linux = 1 ]; then
 	"$tools/fetch-linux.sh" "$build/linux" >/dev/null
 	kernel=("$build/linux/vmlinuz="'\EFI\linux\vmlinuz' "$build/linux/initrd.img="'\EFI\linux\initrd.img')
 	# To user space (the run ends there: hv_bench_stop), then the
 	# workload (hv_workload), each with and without the hypervisor.
-	runs=(linux-hv linux-nohv linux-nobit workload-hv workload-nohv)
+	runs=(linux-hv linux-nohv linux-nobit linux-stats workload-hv workload-nohv)
 	variant linux-hv on hv_bench_stop
 	variant linux-nohv off hv_bench_stop
 	variant linux-nobit on hv_bench_stop "cpuid_hypervisor_bit = off"
+	variant linux-stats on hv_bench_stop "stats_interval_ms = 1000"
 	variant workload-hv on hv_workload
 	variant workload-nohv off hv_workload
 	if [ $options = 1 ]; then
@@ -175,6 +183,24 @@ startup_exits=$(field total <<<"$startup_line") startup_cycles=$(field cycles <<
 figure startup_exits "$startup_exits" exits
 figure startup_exit_ticks "$startup_cycles" ticks
 
+# A periodic dump's cost to the guest and its size on the line.
+window() { sed -nE "s/^BENCH-WINDOW lost=([0-9]+) gaps=[0-9]+ start=([0-9]+) end=([0-9]+)$/\\$1/p" "$out/$2.log"; }
+lost_without=$(window 1 exits) lost_with=$(window 1 dumps) w_start=$(window 2 dumps) w_end=$(window 3 dumps)
+[ -n "$lost_without" ] && [ -n "$lost_with" ] || { echo "bench: no BENCH-WINDOW line in $out/exits.log or dumps.log" >&2; exit 1; }
+dumps=$(awk -v s="$w_start" -v e="$w_end" 'match($0, /^hv: periodic statistics: cpu=0 tsc=[0-9]+/) {
+		t = substr($0, 36, RLENGTH - 35) + 0; if (t >= s && t <= e) n++ } END { print n + 0 }' "$out/dumps.log")
+[ "$dumps" -gt 0 ] || { echo "bench: no periodic dump inside the window in $out/dumps.log" >&2; exit 1; }
+figure periodic_dumps_in_window "$dumps" dumps
+per_dump=$(awk -v a="$lost_with" -v b="$lost_without" -v n="$dumps" 'BEGIN { printf "%.0f", (a - b) / n }')
+figure guest_ticks_per_periodic_dump "$per_dump" ticks
+# Bytes as sent: each line ends in CR LF.
+bytes=$(awk '/^hv: periodic statistics: cpu=/ { on = 1; b = 0 } on { b += length($0) + 2 }
+	on && /^hv: delta cpu=[0-9]+ total=/ { sum += b; n++; on = 0 } END { if (n) printf "%.0f", sum / n }' "$out/dumps.log")
+[ -n "$bytes" ] || { echo "bench: no whole periodic dump in $out/dumps.log" >&2; exit 1; }
+figure bytes_per_periodic_dump "$bytes" bytes
+target guest_ticks_per_periodic_dump "$per_dump" 50000
+target bytes_per_periodic_dump "$bytes" 1024
+
 tsc_of() { sed -nE "s/^$1: ([0-9]+) ticks.*/\\1/p" "$out/$2.log" | head -1; }
 ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 if [ $linux = 1 ]; then
@@ -231,6 +257,12 @@ if [ $linux = 1 ]; then
 		decompose "workload_$v" "$out/workload-$v.log" "$out/workload-nohv.log" \
 			"$(tsc_of LINUX-TSC-END "workload-$v")" "$(tsc_of LINUX-TSC-END workload-nohv)"
 	done
+	stats=$(tsc_of LINUX-TSC linux-stats)
+	[ -n "$stats" ] || { echo "bench: no LINUX-TSC line in $out/linux-stats.log" >&2; exit 1; }
+	figure linux_ticks_stats "$stats" ticks
+	ratio=$(ratio_of "$stats" "$hv")
+	figure linux_ticks_stats_ratio "$ratio" ratio
+	target linux_ticks_stats_ratio "$ratio" 1.01
 fi
 echo "bench: logs in $out"
 [ $check = 0 ] || [ $missed = 0 ]

@@ -8,8 +8,14 @@
  *   cpuid   CPUID leaf 0 (always exits)
  *   cr0     MOV to CR0 toggling CR0.NE (owned by the host: each write exits)
  *   vmcall  VMCALL 0 (ping)
- * The empty loop's ticks are subtracted. Ends the run through Bochs's
- * shutdown port. Test tool: never for real machines. */
+ * The empty loop's ticks are subtracted. Then a window of WINDOW_TICKS with
+ * interrupts off in which the guest only reads the TSC: every gap longer
+ * than a loop iteration is time the hypervisor took (an external interrupt
+ * exit, and with periodic statistics on, their dumps and the output they
+ * queue). bench.sh runs it with and without periodic statistics: the
+ * difference over the number of dumps is the ticks a dump costs the guest.
+ * Ends the run through Bochs's shutdown port. Test tool: never for real
+ * machines. */
 #include <efi.h>
 #include <efilib.h>
 
@@ -21,6 +27,8 @@
 #include <stdbool.h>
 
 #define N 10000
+#define WINDOW_TICKS 600000000ull /* 12 s of Bochs's 50 MHz TSC: a dozen dumps at 1 s */
+#define GAP_TICKS 1000            /* a loop iteration is a few instructions, an exit hundreds */
 #define CR0_NE (1ull << 5)
 
 static uint64_t vmcall(uint64_t function)
@@ -70,9 +78,21 @@ static uint64_t loop_vmcall(void)
 	return rdtsc() - t0;
 }
 
+/* The hypervisor sends its queued output on its exits (hv/lib/serial.h): a
+ * few hundred thousand ticks of exits let the last dump go out, so that
+ * none of it is sent during the next measurement. */
+static void let_output_drain(void)
+{
+	for (unsigned i = 0; i < 60000; i++) {
+		uint32_t a = 0, b, c = 0, d;
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)::"memory");
+	}
+}
+
 static void measure(const char *name, uint64_t (*loop)(void), uint64_t empty)
 {
 	uint64_t flags;
+	let_output_drain();
 	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags)::"memory");
 	vmcall(HV_CALL_RESET_STATS);
 	uint64_t t = loop();
@@ -83,6 +103,25 @@ static void measure(const char *name, uint64_t (*loop)(void), uint64_t empty)
 	serial_drain();
 	vmcall(HV_CALL_PRINT_STATS);
 	__asm__ volatile("push %0; popfq" ::"r"(flags) : "memory", "cc");
+}
+
+static void window(void)
+{
+	uint64_t flags, lost = 0, gaps = 0;
+	log_raw("bench: window of %llu ticks begins\n", WINDOW_TICKS);
+	serial_drain();
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags)::"memory");
+	uint64_t start = rdtsc(), prev = start;
+	while (prev - start < WINDOW_TICKS) {
+		uint64_t t = rdtsc();
+		if (t - prev > GAP_TICKS)
+			lost += t - prev, gaps++;
+		prev = t;
+	}
+	__asm__ volatile("push %0; popfq" ::"r"(flags) : "memory", "cc");
+	log_raw("bench: window of %llu ticks ends\n", WINDOW_TICKS);
+	log_raw("BENCH-WINDOW lost=%llu gaps=%llu start=%llu end=%llu\n", (unsigned long long)lost,
+		(unsigned long long)gaps, (unsigned long long)start, (unsigned long long)prev);
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
@@ -110,6 +149,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 		measure("cpuid", loop_cpuid, empty);
 		measure("cr0", loop_cr0, empty);
 		measure("vmcall", loop_vmcall, empty);
+		let_output_drain();
+		window();
 		log_raw("bench: done\n");
 	}
 	serial_drain();

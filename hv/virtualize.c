@@ -14,6 +14,7 @@
 #include "exits/msr_policy.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/serial.h"
 #include "vmx/arena_layout.h"
 #include "vmx/host.h"
 #include "vmx/vmx_detect.h"
@@ -301,6 +302,7 @@ static enum hv_status copy_image(struct hv *hv, uint64_t image_size, int64_t *de
 	}
 	hv->image_copy_base = (uint64_t)(uintptr_t)copy;
 	hv->image_copy_size = image_size;
+	serial_share(*delta); /* one output queue for both images (serial.h) */
 	return HV_OK;
 }
 

@@ -9,7 +9,6 @@ import sys
 
 # Edges hv/vmx -> hv/exits that are allowed for now, and why.
 ALLOWED_VMX_TO_EXITS = {
-    ("hv/vmx/vcpu.h", "hv/exits/stats.h"),  # struct vcpu embeds the statistics (issue 14 moves them)
     ("hv/vmx/vcpu.h", "hv/exits/io_policy.h"),  # struct hv embeds the I/O policy: same cure as stats.h
 }
 

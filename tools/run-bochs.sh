@@ -16,6 +16,8 @@
 # RUN_BOCHS_TIME0=SECONDS starts the emulated clock (CMOS) there instead of
 # at the host's time: runs that must not differ by the date (bench.sh).
 # --disk2 adds a second disk, booted by the firmware after the first returns.
+# --type SCRIPT connects COM1 to a pty that tools/serial-typist.py holds: it
+# keeps the log and types on the serial line what SCRIPT says.
 # The CPU model is corei7_skylake_x: with Bochs 2.7's `tigerlake` model,
 # Debian's 6.1 kernel hangs early in a page-fault loop even without the
 # hypervisor (measured: no progress after 2 minutes); skylake_x reaches
@@ -23,7 +25,7 @@
 set -uo pipefail
 . "$(dirname "$0")/run-watch.sh"
 
-image= disk2= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
+image= disk2= typist= log=serial.log timeout=600 until= until_bochs= cpus=1 memory=512 model=corei7_skylake_x quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--log) log=$2; shift 2 ;;
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--memory) memory=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
 	--disk2) disk2=$2; shift 2 ;;
+	--type) typist=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-*) echo "run-bochs: unknown option '$1'" >&2; exit 2 ;;
 	*) image=$1; shift ;;
@@ -53,6 +56,13 @@ log=$(realpath -m "$log")
 : >"$log"
 # Bochs may write to its disk: run on a private copy (no stale .lock either).
 cp --sparse=always "$image" "$work/disk.img"
+com1="mode=file, dev=$log"
+if [ -n "$typist" ]; then
+	python3 "$(dirname "$0")/serial-typist.py" "$log" "$typist" >"$work/pty" &
+	typist_pid=$!
+	for _ in $(seq 50); do [ -s "$work/pty" ] && break; sleep 0.1; done
+	com1="mode=term, dev=$(head -n 1 "$work/pty")"
+fi
 cat >"$work/bochsrc" <<RC
 romimage: file=/usr/share/ovmf/OVMF.fd, address=0xffe00000, options=none
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
@@ -63,7 +73,7 @@ vga: extension=vbe
 clock: sync=none, time0=${RUN_BOCHS_TIME0:-local}
 ata0-master: type=disk, path=$work/disk.img, mode=flat
 boot: disk
-com1: enabled=true, mode=file, dev=$log
+com1: enabled=true, $com1
 display_library: x
 log: $work/bochs.log
 info: action=$info
@@ -87,6 +97,7 @@ setsid timeout -s KILL $((timeout + 30)) xvfb-run -a bochs -q -f "$work/bochsrc"
 	</dev/null >"$work/bochs.out" 2>&1 &
 watch_emulator $! "$log" "$timeout" "$quiet" "$until" "$work/bochs.log" "$until_bochs"
 status=$watch_status
+[ -n "$typist" ] && kill "$typist_pid" 2>/dev/null
 
 if [ "$status" = until ]; then
 	rc=0

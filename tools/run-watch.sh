@@ -48,7 +48,8 @@ watch_emulator() {
 	elif [ -z "$watch_status" ] && watch_matches "$file2" "$until2"; then
 		watch_status=until2
 	fi
-	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
-	wait 2>/dev/null
+	# Only our own tail: the runner may have helpers of its own still
+	# running (run-bochs.sh's serial typist), which it ends itself.
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null && wait "$tailpid" 2>/dev/null
 	watch_seconds=$((SECONDS - start))
 }

@@ -122,6 +122,7 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 		deliver_pending_events(&ctx);
 		vmcs_write_failure_report(v->index);
 	}
+	serial_pump(); /* our queued output, a FIFO's worth, never waiting (serial.h) */
 	if (!ctx.not_counted)
 		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit,
 			     (uint32_t)(v->vmreads - reads_before), (uint32_t)(v->vmwrites - writes_before));

@@ -4,16 +4,16 @@
  * io_policy.c): before the machine goes away the hypervisor prints its
  * statistics, then performs the access itself, so the guest gets exactly
  * what it asked for. A suspend (S1-S3) is refused: the hypervisor would not
- * survive it. The hypervisor's own UART (THR, LCR) exits too, to keep a
- * shared console's lines whole (serial.h). INS/OUTS to any of these ports
+ * survive it. The hypervisor's own UART (THR, FCR, LCR) exits too: the
+ * guest's bytes join our output queue, in order with our lines (serial.h). INS/OUTS to any of these ports
  * are performed element by element through the guest's page tables
  * (string_io.c). */
 #include "io.h"
 
 #include "../lib/log.h"
 #include "../lib/serial.h"
+#include "../stats/dump.h"
 #include "../vmx/vmx_ops.h"
-#include "exit_stats.h"
 #include "exits.h"
 #include "io_policy.h"
 #include "platform_facts.h"
@@ -27,8 +27,6 @@
  * guest's interrupts wait at most this long (the processor too may pause
  * a REP between elements, SDM Vol. 2B "REP"). */
 #define STRING_IO_ELEMENTS_PER_EXIT 256
-#define UART_LSR 5
-#define LSR_THRE 0x20
 #define VMX_BASIC_INS_OUTS_INFO (1ull << 54) /* SDM Vol. 3D §A.1 */
 
 static void port_out(uint16_t port, unsigned size, uint32_t v)
@@ -57,8 +55,8 @@ static uint32_t port_in(uint16_t port, unsigned size)
 static void guest_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
 {
 	struct hv *hv = v->hv;
-	if (size == 1)
-		serial_guest_wrote(port, (uint8_t)value);
+	if (size == 1 && serial_guest_write(port, (uint8_t)value))
+		return; /* our UART's THR or FCR: done there (serial.h) */
 	struct io_verdict verdict = io_write_verdict(&hv->acpi, &hv->io_policy, port, size, value);
 	switch (verdict.effect) {
 	case IO_WRITE_SLEEP_REFUSED:
@@ -75,8 +73,7 @@ static void guest_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val
 		break;
 	case IO_WRITE_ENDS_MACHINE:
 		log_printf("guest ends the machine: %s; final statistics:\n", verdict.why);
-		exit_stats_print(v, "final");
-		serial_drain();
+		stats_request_final(v);
 		break;
 	case IO_WRITE_PASS:
 		break;
@@ -86,6 +83,11 @@ static void guest_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val
 
 static uint32_t guest_in(struct vcpu *v, uint16_t port, unsigned size)
 {
+	uint8_t byte;
+	if (size == 1 && serial_guest_read(port, &byte)) {
+		stats_serial_requests(v); /* typed on the terminal (serial_escape.h) */
+		return byte;
+	}
 	return io_read_adjust(&v->hv->acpi, &v->hv->io_policy, port, size, port_in(port, size));
 }
 
@@ -150,13 +152,9 @@ static uint32_t env_port_in(void *ctx, uint16_t port, unsigned size)
 }
 
 /* A REP OUTSB to our UART cannot poll LSR between bytes as a driver does:
- * we do, so no byte is dropped (Bochs's FIFO drops them otherwise). */
+ * its bytes join the output queue like any other (serial.h). */
 static void env_port_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
 {
-	uint16_t uart = serial_port();
-	if (uart && port == uart + IO_UART_THR && size == 1)
-		for (unsigned spins = 0; !(port_in(uart + UART_LSR, 1) & LSR_THRE) && spins < 1000000; spins++)
-			cpu_pause();
 	guest_out(((struct string_io_machine *)ctx)->vcpu, port, size, value);
 }
 

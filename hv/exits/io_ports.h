@@ -13,10 +13,15 @@
 #define IO_PORT_RESET_CONTROL 0xcf9
 #define IO_PORT_BOCHS_SHUTDOWN 0x8900
 
-/* The hypervisor's UART: its THR (offset 0) and LCR (offset 3) exit so
- * that a guest sharing the port never gets our lines mid-line (serial.h). */
+/* The hypervisor's UART: its THR/RBR (offset 0), FCR/IIR (2), LCR (3) and
+ * LSR (5) exit so that a guest sharing the port writes through our output
+ * queue, in order with our lines, cannot clear the FIFO under our bytes,
+ * and receives its input through us, requests typed for us taken out
+ * (serial.h). */
 #define IO_UART_THR 0
+#define IO_UART_FCR 2
 #define IO_UART_LCR 3
+#define IO_UART_LSR 5
 
 /* bitmaps: A (ports 0x0000-0x7fff) then B (0x8000-0xffff), 4 KB each
  * (SDM Vol. 3C §25.6.4). An access exits when any byte it touches has its
@@ -33,7 +38,9 @@ static inline void io_bitmap_build(uint8_t bitmaps[8192], uint16_t uart_base, co
 				   IO_PORT_RESET_CONTROL,
 				   bochs_shutdown ? IO_PORT_BOCHS_SHUTDOWN : 0,
 				   (uint16_t)(uart_base + IO_UART_THR),
+				   (uint16_t)(uart_base + IO_UART_FCR),
 				   (uint16_t)(uart_base + IO_UART_LCR),
+				   (uint16_t)(uart_base + IO_UART_LSR),
 				   acpi->pm1a_control,
 				   (uint16_t)(acpi->pm1a_control ? acpi->pm1a_control + 1 : 0),
 				   acpi->pm1b_control,

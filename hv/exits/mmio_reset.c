@@ -6,9 +6,8 @@
  * first, as for the other ways a machine ends (io.c); then it performs the
  * store itself, whatever it was, and the guest goes on after it. */
 #include "../lib/log.h"
-#include "../lib/serial.h"
 #include "../vmx/vmx_ops.h"
-#include "exit_stats.h"
+#include "../stats/dump.h"
 #include "exits.h"
 #include "guest_memory.h"
 #include "mmio_decode.h"
@@ -56,8 +55,7 @@ bool mmio_reset_write(struct exit_ctx *ctx, uint64_t gpa, enum exit_action *acti
 	if (gpa <= reg && reg < gpa + st.width && ((value >> (8 * (reg - gpa))) & 0xff) == hv->acpi.reset_value) {
 		log_printf("guest ends the machine: reset through the ACPI reset register (memory 0x%llx); "
 			   "final statistics:\n", (unsigned long long)reg);
-		exit_stats_print(v, "final");
-		serial_drain();
+		stats_request_final(v);
 	}
 	perform_store(gpa, st.width, value);
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + st.length);

@@ -3,8 +3,8 @@
  * machine (as the chipset does on shutdown) or halt. */
 #include "../lib/log.h"
 #include "../lib/serial.h"
+#include "../stats/dump.h"
 #include "../vmx/vmx_ops.h"
-#include "exit_stats.h"
 #include "exits.h"
 
 #include <hv/cpu.h>
@@ -14,7 +14,7 @@ enum exit_action handle_triple_fault(struct exit_ctx *ctx)
 	log_printf("guest TRIPLE FAULT on CPU %u\n", ctx->vcpu->index);
 	dump_guest_state(ctx);
 	log_printf("final statistics:\n");
-	exit_stats_print(ctx->vcpu, "final");
+	stats_request_final(ctx->vcpu);
 	if (ctx->vcpu->hv->config.on_triple_fault_reset) {
 		log_printf("resetting the machine (on_triple_fault = reset)\n");
 		serial_drain();

@@ -2,7 +2,7 @@
  * learn of us (hypercall.h). */
 #include "../vmx/vmx_ops.h"
 #include "exits.h"
-#include "exit_stats.h"
+#include "../stats/dump.h"
 #include "hypercall.h"
 
 static uint32_t sig_word(unsigned i)
@@ -63,11 +63,11 @@ enum exit_action handle_vmcall(struct exit_ctx *ctx)
 		r->rax = 0;
 		break;
 	case HV_CALL_PRINT_STATS:
-		exit_stats_print(ctx->vcpu, "request");
+		stats_request_dump(ctx->vcpu, "request");
 		r->rax = 0;
 		break;
 	case HV_CALL_RESET_STATS:
-		__builtin_memset(&ctx->vcpu->stats, 0, sizeof(ctx->vcpu->stats));
+		stats_request_reset(ctx->vcpu);
 		ctx->not_counted = true;
 		r->rax = 0;
 		break;

@@ -7,9 +7,9 @@
 
 #include "../ept/ept.h"
 #include "../exits/io_policy.h"
-#include "../exits/stats.h"
 #include "../lib/acpi.h"
 #include "../lib/config.h"
+#include "../stats/counters.h"
 #include "cpu_state.h"
 #include "host_paging.h"
 #include "cpuid_gates.h"

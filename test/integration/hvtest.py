@@ -28,11 +28,14 @@ The spec format (one `key: value` per line, `#` starts a comment line):
   expect: REGEX               serial lines that must appear, in this order
   reject: REGEX               serial lines that must not appear
   check: NAME [ARG]           a post-check (hvtest_checks.py)
+  watch: hvstat-follow        run `hvstat --follow` on the serial log while
+                              the machine runs (test-out/NAME/hvstat.follow;
+                              the check hvstat-follow reads it)
   after: TEST                 boot nothing: check TEST's serial log
 A value runs to the end of its line, trailing spaces included. Regexes are
 Python's (the same as grep -E for what the specs use), matched against the
 serial log without terminal escapes and CRs. $SRC and $BUILD are expanded
-in path values only.
+in path values and runner arguments only.
 """
 import argparse
 import os
@@ -48,7 +51,7 @@ import hvtest_checks  # noqa: E402
 LIST_KEYS = ('labels', 'add', 'runner-arg', 'runner-expect', 'expect', 'reject', 'check',
              'fixtures-setup', 'fixtures-required')
 SCALAR_KEYS = ('timeout', 'emulator', 'efi', 'config', 'next-boot', 'size', 'image', 'after',
-               'runner-status')
+               'runner-status', 'watch')
 RUNNER_OPTIONS = ('cpus', 'memory', 'model', 'accel', 'until', 'until-bochs')
 PATH_KEYS = ('efi', 'config', 'next-boot', 'add')
 DEFAULTS = {'timeout': '300', 'efi': '$BUILD/hv.efi', 'size': '64', 'runner-status': '0'}
@@ -102,6 +105,8 @@ def check_spec(spec, where):
     for check in spec['check']:
         if check.split()[0] not in hvtest_checks.CHECKS:
             raise SpecError('%s: unknown check %r' % (where, check))
+    if spec.get('watch', 'hvstat-follow') != 'hvstat-follow':
+        raise SpecError('%s: unknown watch %r' % (where, spec['watch']))
     if 'after' not in spec and not spec['expect']:
         raise SpecError('%s: a boot test needs expect lines' % where)
 
@@ -162,18 +167,44 @@ def build_image(spec, out, args, tools):
     return (img, nxt) if run_quiet(cmd, log) else (None, None)
 
 
-def boot(spec, img, disk2, out, tools):
+def start_watch(spec, out, hvstat):
+    """`hvstat --follow` on the serial log, started before the machine, as a
+    user would watch it; None when the spec has no watch."""
+    if spec.get('watch') != 'hvstat-follow':
+        return None
+    open(os.path.join(out, 'serial.log'), 'wb').close()
+    view = open(os.path.join(out, 'hvstat.follow'), 'wb')
+    return subprocess.Popen([hvstat, '--follow', os.path.join(out, 'serial.log')], stdin=subprocess.DEVNULL,
+                            stdout=view, stderr=subprocess.STDOUT)
+
+
+def stop_watch(watcher):
+    """The last lines read, then the view ended as ^C would end it."""
+    if watcher is None:
+        return
+    time.sleep(2)
+    watcher.terminate()
+    try:
+        watcher.wait(10)
+    except subprocess.TimeoutExpired:
+        watcher.kill()
+        watcher.wait()
+
+
+def boot(spec, img, disk2, out, tools, args):
     """Boots img with the spec's runner; (runner status, seconds taken)."""
     cmd = [os.path.join(tools, 'run-%s.sh' % spec['emulator']), img,
            '--log', os.path.join(out, 'serial.log'), '--timeout', spec['timeout'], '--quiet']
     for option, value in spec['runner-options'].items():
         cmd += ['--' + option, value]
-    cmd += spec['runner-arg']
+    cmd += [expand(arg, args.source, args.build) for arg in spec['runner-arg']]
     if disk2:
         cmd += ['--disk2', disk2]
+    watcher = start_watch(spec, out, args.hvstat)
     start = time.monotonic()
     with open(os.path.join(out, 'runner.log'), 'wb') as err:
         status = subprocess.call(cmd, stdin=subprocess.DEVNULL, stderr=err)
+    stop_watch(watcher)
     elapsed = int(time.monotonic() - start)
     sys.stdout.flush()
     sys.stderr.write(open(os.path.join(out, 'runner.log'), errors='replace').read())
@@ -238,7 +269,7 @@ def run_boot_test(spec, name, args, result):
                 sys.stderr.write(open(os.path.join(out, log), errors='replace').read())
         result.check(False, '', 'could not build the image')
         return None
-    status, elapsed = boot(spec, img, disk2, out, tools)
+    status, elapsed = boot(spec, img, disk2, out, tools, args)
     lines = clean_log(os.path.join(out, 'serial.log'))
     with open(os.path.join(out, 'serial.txt'), 'w') as txt:
         txt.write(''.join(line + '\n' for line in lines))

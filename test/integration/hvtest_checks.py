@@ -7,6 +7,9 @@ A spec names them with `check: NAME [ARGS]`:
   hvstat-table         hvstat's table and SVG agree with the log's final lines
   hvstat-cpus N        hvstat reads N CPUs' dumps and sums them
   line-count N REGEX   exactly N lines of the log match REGEX
+  hvstat-follow        the live view (spec `watch: hvstat-follow`) refreshed
+                       while the machine ran, showed exits per second and
+                       CPU 0's intervals, and ignored the guest's lines
 """
 import os
 import re
@@ -162,12 +165,34 @@ def check_line_count(ctx, args):
                      '%d lines match /%s/, wanted %d' % (count, regex, want))
 
 
+def check_hvstat_follow(ctx, _args):
+    path = os.path.join(ctx.out_dir(), 'hvstat.follow')
+    try:
+        text = open(path, errors='replace').read()
+    except OSError:
+        text = ''
+    last = text[text.rfind('hvstat --follow'):] if 'hvstat --follow' in text else text
+    print('---- hvstat --follow (last view) ----')
+    print('\n'.join(last.splitlines()[:25]))
+    lines = text.splitlines()
+    views = sum(1 for line in lines if line.startswith('exits per second'))
+    check = ctx.result.check
+    check(views >= 2, 'hvstat refreshed while the machine ran (%d views)' % views,
+          'hvstat showed %d views while the machine ran, wanted 2 or more' % views)
+    for regex, what in ((r'^EXTERNAL_INTERRUPT +[0-9.]+ +[0-9.]+ +vector', 'external interrupts per second shown'),
+                        (r'^cpu 0: interval [0-9]+ ms', "CPU 0's intervals read")):
+        check(any(re.search(regex, line) for line in lines), what, 'not seen: ' + what)
+    guest = [line for line in lines if re.search(r'LINUX-|Linux version', line)]
+    check(not guest, "the guest's lines ignored", "the guest's lines shown: %r" % guest[:1])
+
+
 # name: (function, number of arguments; the last one takes the rest of the line)
 CHECKS = {
     'hostile-arena': (check_hostile_arena, 0),
     'hvstat-table': (check_hvstat_table, 0),
     'hvstat-cpus': (check_hvstat_cpus, 1),
     'line-count': (check_line_count, 2),
+    'hvstat-follow': (check_hvstat_follow, 0),
 }
 
 

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "log_read.h"
+#include "rates.h"
+#include "render_rates.h"
 #include "render.h"
 #include "stats_parse.h"
 
@@ -75,6 +77,30 @@ static void round_trip(const struct hvs_snapshot *s)
 	free(text);
 }
 
+/* The periodic dumps' reader and its views (rates.h) on the same input. */
+static void rates(const uint8_t *data, size_t size, FILE *out)
+{
+	static struct hvr_reader r;
+	static struct hvr_run run;
+	hvr_init(&r, hvr_run_add, &run);
+	const char *p = (const char *)data, *end = p + size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		hvr_feed_line(&r, p, n);
+		p += n + 1;
+	}
+	if (run.n != r.intervals && !run.out_of_memory)
+		abort();
+	for (size_t i = 0; i < run.n; i++)
+		if (run.iv[i]->cpu >= HVS_MAX_CPUS || run.iv[i]->nreasons > HVS_MAX_REASONS)
+			abort();
+	hvr_print_view(out, &run, "fuzz");
+	if (hvr_write_timeline_svg(out, &run, "<fuzz>") != (run.n ? 0 : -1))
+		abort();
+	hvr_run_free(&run);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct hvs_model m; /* 64 CPUs of state: static, as in main.c */
@@ -116,5 +142,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	hvs_free(&m);
+	rates(data, size, out);
 	return 0;
 }

@@ -117,6 +117,14 @@ static void test_bitmap(void)
 	CHECK(bm[0xcf9 / 8] & (1u << (0xcf9 % 8)));
 	CHECK(bm[0xb001 / 8] & (1u << (0xb001 % 8)));
 	CHECK(bm[0xb004 / 8] & (1u << (0xb004 % 8)));
+	/* The UART's THR/RBR, FCR/IIR, LCR and LSR exit (serial.h); IER, MCR,
+	 * MSR and the scratch register do not. */
+	CHECK(bm[0x3f8 / 8] & (1u << (0x3f8 % 8)));
+	CHECK(bm[0x3fa / 8] & (1u << (0x3fa % 8)));
+	CHECK(bm[0x3fb / 8] & (1u << (0x3fb % 8)));
+	CHECK(bm[0x3fd / 8] & (1u << (0x3fd % 8)));
+	CHECK(!(bm[0x3f9 / 8] & (1u << (0x3f9 % 8))));
+	CHECK(!(bm[0x3fc / 8] & (1u << (0x3fc % 8))));
 	io_bitmap_build(bm, 0x3f8, &a, true, true);
 	CHECK(bm[0x8900 / 8] & (1u << (0x8900 % 8)));
 	CHECK(bm[0xf4 / 8] & (1u << (0xf4 % 8)));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "follow.h"
 #include "log_read.h"
 #include "render.h"
 #include "stats_parse.h"
@@ -17,6 +18,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: hvstat [--all] [--machine] [--svg FILE] [LOG]\n"
 	      "       hvstat --compare OLD NEW\n"
+	      "       hvstat --follow SOURCE [--baud N] [--once] [--idle-exit SECONDS]\n"
+	      "       hvstat --timeline FILE LOG\n"
 	      "Reports the VM-exit statistics in a hypervisor serial log (LOG, or stdin\n"
 	      "when absent or '-'): per CPU, its last complete snapshot; with several\n"
 	      "CPUs also their sum.\n"
@@ -24,12 +27,20 @@ static void usage(FILE *f)
 	      "  --machine    the snapshots in the hypervisor's machine format\n"
 	      "  --svg FILE   also write an SVG bar chart of the (summed) statistics\n"
 	      "  --compare    per-reason deltas from OLD to NEW (CPUs summed)\n"
+	      "  --follow     live view of the periodic dumps in SOURCE (serial device, pty,\n"
+	      "               FIFO or growing log): exits per second by reason and top\n"
+	      "               sub-kinds, per CPU and total, refreshed in place\n"
+	      "  --baud N     a serial device's speed (default 115200)\n"
+	      "  --once       one snapshot of SOURCE (a file: as it is now), then exit\n"
+	      "  --idle-exit S  end --follow after S seconds without input\n"
+	      "  --timeline FILE  write an SVG chart of exits per second over the run\n"
 	      "Exit status: 0 ok, 1 no statistics in the input, 2 usage or I/O error.\n",
 	      f);
 }
 
 struct options {
 	int all, machine, compare;
+	struct follow_options follow;
 	const char *svg;
 	const char *files[2];
 	int nfiles;
@@ -62,6 +73,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "hvstat: --svg needs a file name\n");
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(a, "--follow") || !strcmp(a, "--baud") || !strcmp(a, "--idle-exit") ||
+			   !strcmp(a, "--timeline")) {
+			if (i + 1 >= argc || !*argv[i + 1]) {
+				fprintf(stderr, "hvstat: %s needs a value\n", a);
+				return EXIT_USAGE;
+			}
+			const char *v = argv[++i];
+			char *end;
+			if (!strcmp(a, "--follow"))
+				o->follow.source = v;
+			else if (!strcmp(a, "--timeline"))
+				o->follow.timeline = v;
+			else if (!strcmp(a, "--baud") && ((o->follow.baud = (unsigned)strtoul(v, &end, 10)), *end))
+				return fprintf(stderr, "hvstat: --baud %s: not a number\n", v), EXIT_USAGE;
+			else if (!strcmp(a, "--idle-exit") && ((o->follow.idle_exit = strtod(v, &end)), *end))
+				return fprintf(stderr, "hvstat: --idle-exit %s: not a number\n", v), EXIT_USAGE;
+		} else if (!strcmp(a, "--once")) {
+			o->follow.once = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return EXIT_OK;
@@ -75,6 +104,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "hvstat: --compare takes two logs and no other option\n");
 		return EXIT_USAGE;
 	}
+	if (o->follow.once && !o->follow.source && o->nfiles == 1)
+		o->follow.source = o->files[0], o->nfiles = 0; /* hvstat --once SOURCE */
+	if (o->follow.timeline && !o->follow.source && o->nfiles == 1)
+		o->follow.source = o->files[0], o->nfiles = 0;
+	if ((o->follow.source || o->follow.once || o->follow.timeline) &&
+	    (!o->follow.source || o->nfiles || o->compare || o->all || o->machine || o->svg)) {
+		fprintf(stderr, "hvstat: --follow/--once/--timeline take one SOURCE and no other mode\n");
+		return EXIT_USAGE;
+	}
+	if (o->follow.timeline)
+		o->follow.once = true; /* a chart of the log as it is */
+	if (!o->follow.baud)
+		o->follow.baud = 115200;
 	if (o->compare && !strcmp(o->files[0], "-") && !strcmp(o->files[1], "-")) {
 		fprintf(stderr, "hvstat: --compare cannot read stdin twice\n");
 		return EXIT_USAGE;
@@ -220,6 +262,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.compare)
 		return compare(&o);
+	if (o.follow.source)
+		return hvs_follow(&o.follow);
 
 	static struct hvs_model m; /* static: 64 CPUs of pointers and counters */
 	struct all_ctx all = { o.machine, 0 };

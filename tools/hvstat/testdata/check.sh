@@ -1,6 +1,6 @@
 #!/bin/sh
 # hvstat's end-to-end checks on the sample logs (run by ctest, label unit).
-# usage: check.sh sample|svg|no-stats|compare|usage HVSTAT TESTDATA WORKDIR
+# usage: check.sh sample|svg|no-stats|compare|usage|follow|timeline HVSTAT TESTDATA WORKDIR
 set -u
 mode=$1 hvstat=$2 data=$3 work=$4
 mkdir -p "$work"
@@ -77,6 +77,49 @@ usage)
 	"$hvstat" --svg >/dev/null 2>&1; status $? 2 "--svg without a file"
 	"$hvstat" --help >"$out" 2>&1; status $? 0 "--help"
 	expect "$out" '^usage: hvstat'
+	;;
+follow)
+	# The live view on a recorded Linux log (periodic dumps every 5 s, the
+	# guest's console lines among them): replayed into a pty at 57600 baud
+	# (5760 bytes/s), then appended to a growing file, then --once.
+	last='^EXTERNAL_INTERRUPT +1236 +1236 +vector 48 1236$'
+	python3 "$data/replay.py" "$data/linux_periodic.txt" 5760 "$hvstat" --follow '{pty}' --baud 57600 \
+		--idle-exit 5 >"$out" 2>"$err"; status $? 0 "--follow on a pty"
+	n=$(grep -c '^exits per second' "$out"); [ "$n" -ge 2 ] && ok || fail "pty: $n views, expected a refresh"
+	expect "$out" '^hvstat --follow /dev/'
+	expect "$out" "$last"
+	expect "$out" '^IO_INSTRUCTION +4818 +4818 +port 0xcf8-out 3174, port 0xcf8-in 1587$'
+	expect "$out" '^cpu 0: interval 5065 ms ending at tsc 2254764522'
+	expect_not "$out" 'ACPI|Linux version|LINUX-'
+	: >"$work/grow.log"
+	"$hvstat" --follow "$work/grow.log" --idle-exit 2 >"$work/grow.out" 2>&1 &
+	pid=$!
+	split -b 600 "$data/linux_periodic.txt" "$work/part."
+	for p in "$work"/part.*; do sleep 0.3; cat "$p" >>"$work/grow.log"; done
+	wait $pid; status $? 0 "--follow on a growing file"
+	n=$(grep -c '^exits per second' "$work/grow.out"); [ "$n" -ge 2 ] && ok || fail "file: $n views"
+	expect "$work/grow.out" "$last"
+	"$hvstat" --once "$data/linux_periodic.txt" >"$work/once.out" 2>&1; status $? 0 "--once"
+	n=$(grep -c '^exits per second' "$work/once.out"); [ "$n" -eq 1 ] && ok || fail "--once printed $n views"
+	expect "$work/once.out" "$last"
+	expect "$work/once.out" '^PREEMPTION_TIMER +0\.2 +0\.2 +$'
+	"$hvstat" --once "$data/sample.txt" >/dev/null 2>"$err"; status $? 1 "--once without periodic dumps"
+	expect "$err" '^hvstat: no periodic statistics read from '
+	"$hvstat" --follow "$data/linux_periodic.txt" --baud 1234 --once >/dev/null 2>&1; status $? 0 "--baud on a file"
+	"$hvstat" --follow /nonexistent --once >/dev/null 2>&1; status $? 2 "--follow a missing source"
+	"$hvstat" --follow "$data/sample.txt" --svg x >/dev/null 2>&1; status $? 2 "--follow with --svg"
+	;;
+timeline)
+	"$hvstat" --timeline "$work/timeline.svg" "$data/linux_periodic.txt" >"$out" 2>"$err"; status $? 0 "--timeline"
+	python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$work/timeline.svg" && ok ||
+		fail "timeline.svg is not well-formed XML"
+	expect "$work/timeline.svg" '<title>hvstat: VM exits per second over time in .*linux_periodic\.txt \(6 periodic dumps\)</title>'
+	expect "$work/timeline.svg" '>EXTERNAL_INTERRUPT</text>'
+	expect "$work/timeline.svg" '>IO_INSTRUCTION</text>'
+	n=$(grep -c '<polyline' "$work/timeline.svg"); [ "$n" -ge 4 ] && ok || fail "$n lines in the chart"
+	# six points per line: one per dump
+	expect "$work/timeline.svg" 'points="([0-9.]+,[0-9.]+ ){5}[0-9.]+,[0-9.]+"'
+	"$hvstat" --timeline "$work/none.svg" "$data/sample.txt" >/dev/null 2>&1; status $? 1 "--timeline without dumps"
 	;;
 *)
 	echo "check.sh: unknown mode $mode" >&2

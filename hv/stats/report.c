@@ -1,92 +1,7 @@
-/* Exit statistics: recording and rendering (stats.h). */
-#include "stats.h"
+/* Exit statistics, text (report.h). */
+#include "report.h"
 
 #include "../lib/fmt.h"
-#include "exit_reasons.h"
-
-_Static_assert(STATS_REASONS == EXIT_REASON_MAX, "one row per basic exit reason");
-
-static void cell_add(struct stat_cell *c, uint64_t cycles)
-{
-	if (c->count == 0 || cycles < c->min)
-		c->min = cycles;
-	if (cycles > c->max)
-		c->max = cycles;
-	c->count++;
-	c->cycles += cycles;
-}
-
-void stats_record(struct exit_stats *s, unsigned reason, uint32_t sub, uint64_t cycles, uint32_t vmreads,
-		  uint32_t vmwrites)
-{
-	if (reason >= STATS_REASONS)
-		return;
-	struct reason_stats *r = &s->reason[reason];
-	s->exits++;
-	s->cycles += cycles;
-	cell_add(&r->cell, cycles);
-	r->vmreads += vmreads;
-	r->vmwrites += vmwrites;
-	if (sub == STATS_NO_SUB)
-		return;
-	/* A linear scan: the few sub-kinds of a reason are found in the
-	 * first slots, and it keeps the exit path free of hashing. */
-	for (unsigned i = 0; i < r->subs_used; i++) {
-		if (r->subs[i].key == sub) {
-			cell_add(&r->subs[i].cell, cycles);
-			return;
-		}
-	}
-	if (r->subs_used < STATS_SUBS) {
-		struct stat_sub *n = &r->subs[r->subs_used++];
-		n->key = sub;
-		cell_add(&n->cell, cycles);
-		return;
-	}
-	cell_add(&r->other, cycles);
-}
-
-static void cell_merge(struct stat_cell *into, const struct stat_cell *from)
-{
-	if (!from->count)
-		return;
-	if (into->count == 0 || from->min < into->min)
-		into->min = from->min;
-	if (from->max > into->max)
-		into->max = from->max;
-	into->count += from->count;
-	into->cycles += from->cycles;
-}
-
-void stats_merge(struct exit_stats *into, const struct exit_stats *from)
-{
-	into->exits += from->exits;
-	into->cycles += from->cycles;
-	for (unsigned i = 0; i < STATS_REASONS; i++) {
-		struct reason_stats *r = &into->reason[i];
-		const struct reason_stats *f = &from->reason[i];
-		cell_merge(&r->cell, &f->cell);
-		r->vmreads += f->vmreads;
-		r->vmwrites += f->vmwrites;
-		cell_merge(&r->other, &f->other);
-		for (unsigned j = 0; j < f->subs_used && j < STATS_SUBS; j++) {
-			unsigned k = 0;
-			while (k < r->subs_used && r->subs[k].key != f->subs[j].key)
-				k++;
-			if (k < r->subs_used) {
-				cell_merge(&r->subs[k].cell, &f->subs[j].cell);
-			} else if (r->subs_used < STATS_SUBS) {
-				r->subs[r->subs_used] = (struct stat_sub){ f->subs[j].key, { 0, 0, 0, 0 } };
-				cell_merge(&r->subs[r->subs_used++].cell, &f->subs[j].cell);
-			} else {
-				cell_merge(&r->other, &f->subs[j].cell);
-			}
-		}
-	}
-}
-
-uint32_t stats_sub_key_cr(unsigned cr, unsigned access_type) { return (cr & 15) << 2 | (access_type & 3); }
-uint32_t stats_sub_key_port(uint16_t port, bool in) { return (uint32_t)port << 1 | in; }
 
 size_t stats_sub_format(unsigned reason, uint32_t key, char *buf, size_t cap)
 {
@@ -220,5 +135,81 @@ void stats_render(const struct exit_stats *s, unsigned cpu, const char *why, uin
 		render_machine(s, cpu, order[i], reason_name(order[i]), sink, ctx);
 	fmt_format(line, sizeof(line), "exits cpu=%u total=%llu ept_violations=%llu cycles=%llu", cpu,
 		   (unsigned long long)s->exits, (unsigned long long)ept_violations, (unsigned long long)s->cycles);
+	sink(ctx, line);
+}
+
+/* ---- the compact periodic dump ---- */
+
+static uint64_t delta_count(const struct reason_stats *r) { return r->cell.count - r->shown_count; }
+
+/* Reasons with exits since the last dump, by that count, highest first. */
+static unsigned sorted_delta(const struct exit_stats *s, uint8_t order[STATS_REASONS])
+{
+	unsigned n = 0;
+	for (unsigned r = 0; r < STATS_REASONS; r++) {
+		if (!delta_count(&s->reason[r]))
+			continue;
+		unsigned i = n++;
+		while (i > 0 && delta_count(&s->reason[order[i - 1]]) < delta_count(&s->reason[r])) {
+			order[i] = order[i - 1];
+			i--;
+		}
+		order[i] = (uint8_t)r;
+	}
+	return n;
+}
+
+/* " top=a/n,b/n": the two sub-kinds with the most exits since the last
+ * dump; nothing when none had any. */
+static size_t format_top(const struct reason_stats *r, unsigned reason, char *buf, size_t cap)
+{
+	int first = -1, second = -1;
+	for (unsigned i = 0; i < r->subs_used; i++) {
+		uint64_t d = r->subs[i].cell.count - r->subs[i].shown;
+		if (!d)
+			continue;
+		if (first < 0 || d > r->subs[first].cell.count - r->subs[first].shown) {
+			second = first;
+			first = (int)i;
+		} else if (second < 0 || d > r->subs[second].cell.count - r->subs[second].shown) {
+			second = (int)i;
+		}
+	}
+	size_t n = 0;
+	char sub[40];
+	for (int k = 0; k < 2; k++) {
+		int i = k ? second : first;
+		if (i < 0)
+			break;
+		stats_sub_format(reason, r->subs[i].key, sub, sizeof(sub));
+		n += fmt_format(buf + n, cap - n, "%s%s/%llu", k ? "," : " top=", sub,
+				(unsigned long long)(r->subs[i].cell.count - r->subs[i].shown));
+		if (n >= cap)
+			return cap - 1;
+	}
+	return n;
+}
+
+void stats_render_delta(const struct exit_stats *s, unsigned cpu, uint64_t tsc, uint64_t tsc_khz, uint64_t rip,
+			const char *(*reason_name)(unsigned reason), stats_line_sink *sink, void *ctx)
+{
+	char line[256];
+	uint8_t order[STATS_REASONS];
+	unsigned n = sorted_delta(s, order);
+	uint64_t ticks = s->shown_tsc && tsc > s->shown_tsc ? tsc - s->shown_tsc : 0;
+	fmt_format(line, sizeof(line), "periodic statistics: cpu=%u tsc=%llu ms=%llu skipped=%u rip=0x%llx", cpu,
+		   (unsigned long long)tsc, (unsigned long long)(tsc_khz ? ticks / tsc_khz : 0), s->skipped_dumps,
+		   (unsigned long long)rip);
+	sink(ctx, line);
+	for (unsigned i = 0; i < n; i++) {
+		const struct reason_stats *r = &s->reason[order[i]];
+		size_t len = fmt_format(line, sizeof(line), "delta reason=%s count=%llu", reason_name(order[i]),
+					(unsigned long long)delta_count(r));
+		if (len < sizeof(line))
+			format_top(r, order[i], line + len, sizeof(line) - len);
+		sink(ctx, line);
+	}
+	fmt_format(line, sizeof(line), "delta cpu=%u total=%llu cycles=%llu", cpu,
+		   (unsigned long long)(s->exits - s->shown_exits), (unsigned long long)(s->cycles - s->shown_cycles));
 	sink(ctx, line);
 }
