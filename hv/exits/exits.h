@@ -84,11 +84,10 @@ bool event_timer_kick_expired(struct exit_ctx *ctx);
 static inline bool events_idle(const struct exit_ctx *ctx)
 {
 	const struct vcpu *v = ctx->vcpu;
-	return !ctx->event_injected && !v->host_nmi_pending && !v->guest_nmi_pending &&
+	return !ctx->event_injected && !v->host_nmi_pending && !v->event_flags &&
 	       !(v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
 		 v->pending_interrupts[3]) &&
-	       !(v->proc_controls & PROC_EVENT_CONTROLS) && !v->timer_kick && !v->halting_natively &&
-	       exit_never_during_delivery(ctx->reason);
+	       !(v->proc_controls & PROC_EVENT_CONTROLS) && exit_never_during_delivery(ctx->reason);
 }
 
 #endif

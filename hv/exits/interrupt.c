@@ -36,21 +36,74 @@ static int highest_pending(const struct vcpu *v)
 	return -1;
 }
 
+/* Nothing held or armed for event delivery but what this exit brings: no
+ * NMI (the host's or the guest's), no vector, no window, no timer, no HLT
+ * to re-execute, no relayed INIT (deliver_pending_events takes that). */
+static bool nothing_else_held(const struct exit_ctx *ctx)
+{
+	return events_idle(ctx) && !init_sipi_nmi_is_relayed_init(ctx->vcpu);
+}
+
+/* The exit path's shortcut for a lone interrupt the guest can take: with
+ * nothing else held, event_decide would inject it and set no control and
+ * no timer (event_external_takeable, event_decision.h): do just that. */
+static void inject_external(uint8_t vector)
+{
+	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(vector, INTR_TYPE_EXTERNAL, false));
+}
+
 enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 {
 	/* "Acknowledge interrupt on exit" is on: the vector is in the exit
 	 * interruption information and the local APIC has it in service. */
 	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
-	if (ii.valid) {
-		pend_interrupt(ctx->vcpu, ii.vector);
-		ctx->sub_kind = ii.vector;
+	if (!ii.valid)
+		return EXIT_RESUME;
+	ctx->sub_kind = ii.vector;
+	if (nothing_else_held(ctx)) {
+		bool rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF; /* IF=0 (often): two VMREADs fewer */
+		if (rflags_if && event_external_takeable(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE), rflags_if,
+							 vmcs_read32(VMCS_GUEST_ACTIVITY_STATE))) {
+			inject_external(ii.vector);
+			return EXIT_RESUME;
+		}
 	}
+	pend_interrupt(ctx->vcpu, ii.vector); /* deliver_pending_events decides */
 	return EXIT_RESUME;
 }
 
+/* The vector when exactly one is held, else -1. */
+static int lone_pending(const struct vcpu *v)
+{
+	int vector = -1;
+	for (int w = 0; w < 4; w++) {
+		uint64_t bits = v->pending_interrupts[w];
+		if (!bits)
+			continue;
+		if (vector >= 0 || (bits & (bits - 1)))
+			return -1;
+		vector = w * 64 + __builtin_ctzll(bits);
+	}
+	return vector;
+}
+
+/* An interrupt-window exit comes only where the guest takes an external
+ * interrupt: RFLAGS.IF=1, no blocking by STI or MOV SS, not in
+ * wait-for-SIPI (SDM Vol. 3C §26.2, "interrupt-window exiting"): no need
+ * to read them. A lone vector held, nothing else: inject it and close the
+ * window (event_decide's decision, see inject_external). Anything more
+ * goes through deliver_pending_events. */
 enum exit_action handle_interrupt_window(struct exit_ctx *ctx)
 {
-	(void)ctx; /* delivery happens in deliver_pending_events */
+	struct vcpu *v = ctx->vcpu;
+	if (v->event_flags || v->host_nmi_pending || init_sipi_nmi_is_relayed_init(v))
+		return EXIT_RESUME;
+	int vector = lone_pending(v);
+	if (vector < 0)
+		return EXIT_RESUME;
+	inject_external((uint8_t)vector);
+	v->pending_interrupts[vector >> 6] = 0;
+	set_proc_controls(v, PROC_EVENT_CONTROLS, 0);
 	return EXIT_RESUME;
 }
 
@@ -229,8 +282,7 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	} else if (d.inject == EVENT_INJECT_EXTERNAL) {
 		/* Injection also wakes a guest in the HLT activity state (SDM
 		 * Vol. 3C §27.7.1): no window needed for that. */
-		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO,
-			   encode_interruption_info(d.vector, INTR_TYPE_EXTERNAL, false));
+		inject_external(d.vector);
 		v->pending_interrupts[d.vector >> 6] &= ~(1ull << (d.vector & 63));
 	}
 	uint32_t controls = (d.interrupt_window ? PROC_INTERRUPT_WINDOW_EXITING : 0) |

@@ -82,11 +82,19 @@ struct vcpu {
 	volatile uint8_t ept_flush_pending; /* another CPU changed the EPT's memory types (msr.c) */
 	volatile uint16_t vmwrite_failed;   /* gs:26: first failed VMWRITE, field + 1 (vmcs_diag.c) */
 	volatile uint32_t vmwrite_error;    /* gs:28: its VM-instruction error */
-	bool guest_nmi_pending;
+	/* Event delivery's flags (interrupt.c) in one word: the exit path
+	 * checks them with one load (events_idle, exits.h). */
+	union {
+		struct {
+			bool guest_nmi_pending;
+			bool halting_natively;  /* this entry re-executes HLT, HLT exiting off */
+			bool timer_kick;        /* a short preemption timer is armed for event delivery */
+			uint8_t event_flags_zero; /* never set: the word is 0 when all three are false */
+		};
+		uint32_t event_flags;
+	};
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
-	bool halting_natively;              /* this entry re-executes HLT, HLT exiting off (interrupt.c) */
-	bool timer_kick;                    /* a short preemption timer is armed for event delivery */
 	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
