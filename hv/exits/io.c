@@ -19,6 +19,7 @@
 #include "platform_facts.h"
 #include "io_ports.h"
 #include "mmio_decode.h"
+#include "pci_config_io.h"
 #include "string_io.h"
 
 #include <hv/cpu.h>
@@ -250,6 +251,8 @@ static enum exit_action string_io_exit(struct exit_ctx *ctx, uint64_t qual)
 enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 {
 	uint64_t qual = exit_qualification(ctx);
+	if (pci_config_address_exit(ctx, qual))
+		return EXIT_SKIP_INSTRUCTION;
 	struct io_access io = decode_io_access(qual);
 	struct guest_regs *r = ctx->regs;
 	ctx->sub_kind = stats_sub_key_port(io.port, io.in);
@@ -297,4 +300,5 @@ void io_start_up(struct hv *hv)
 		   modes[hv->config.emulator_ports % 3], hv->io_policy.bochs_shutdown ? "intercepted" : "not intercepted",
 		   hv->io_policy.qemu_debug_exit ? "intercepted" : "not intercepted");
 	report_sleep_states(&hv->acpi);
+	pci_config_io_start_up(hv);
 }

@@ -146,6 +146,7 @@ struct hv {
 	uint64_t image_copy_base, image_copy_size;
 	struct acpi_power acpi;           /* power-off and reset registers we intercept */
 	struct io_policy io_policy;       /* emulator ports intercepted, a refused sleep (io.c) */
+	bool pci_config_fast;             /* dword accesses at 0xcf8 skip the I/O policy (pci_config_io.h) */
 	uint64_t apic_relay_page;         /* local APIC page, read-only in EPT (ipi_relay = on), else 0 */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
