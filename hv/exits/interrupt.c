@@ -24,7 +24,21 @@ static void set_proc_controls(struct vcpu *v, uint32_t mask, uint32_t bits)
 	}
 }
 
-static void pend_interrupt(struct vcpu *v, uint8_t vector) { v->pending_interrupts[vector >> 6] |= 1ull << (vector & 63); }
+/* vcpu.h's delivery_armed, for events_idle: after every change of the
+ * pending vectors or the event controls here (pend_interrupt sets it).
+ * init_sipi.c's discard may leave it set: the next delivery clears it. */
+static void rearm(struct vcpu *v)
+{
+	v->delivery_armed = (v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
+			     v->pending_interrupts[3]) ||
+			    (v->proc_controls & PROC_EVENT_CONTROLS);
+}
+
+static void pend_interrupt(struct vcpu *v, uint8_t vector)
+{
+	v->pending_interrupts[vector >> 6] |= 1ull << (vector & 63);
+	v->delivery_armed = true;
+}
 
 /* Highest pending vector first: the local APIC's priority is by vector
  * class (SDM Vol. 3A §11.8.3). Returns -1 when none is pending. */
@@ -96,14 +110,15 @@ static int lone_pending(const struct vcpu *v)
 enum exit_action handle_interrupt_window(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
-	if (v->event_flags || v->host_nmi_pending || init_sipi_nmi_is_relayed_init(v))
-		return EXIT_RESUME;
+	if ((*(volatile uint64_t *)&v->event_flags & ~VCPU_DELIVERY_ARMED) || init_sipi_nmi_is_relayed_init(v))
+		return EXIT_RESUME; /* NMIs, HLT, timer */
 	int vector = lone_pending(v);
 	if (vector < 0)
 		return EXIT_RESUME;
 	inject_external((uint8_t)vector);
 	v->pending_interrupts[vector >> 6] = 0;
 	set_proc_controls(v, PROC_EVENT_CONTROLS, 0);
+	v->delivery_armed = false;
 	return EXIT_RESUME;
 }
 
@@ -290,6 +305,7 @@ void deliver_pending_events(struct exit_ctx *ctx)
 			    (d.mwait_exiting ? PROC_MWAIT_EXITING : 0);
 	set_proc_controls(v, PROC_EVENT_CONTROLS, controls);
 	set_timer_kick(v, d.timer_kick);
+	rearm(v);
 }
 
 /* HLT (exit reason 12), on only while an event is held (event_decide):
