@@ -52,11 +52,14 @@ enum exit_action handle_cpuid(struct exit_ctx *ctx)
 	uint32_t leaf = (uint32_t)r->rax, subleaf = (uint32_t)r->rcx;
 	ctx->sub_kind = leaf;
 	/* Leaves 1 and 7 are among those the filter touches. */
-	bool adjusted = (leaf >= HV_CPUID_LEAF_BASE && leaf <= HV_CPUID_LEAF_BASE + 0xff) || cpuid_filter_touches(leaf);
-	struct cpuid_regs c = adjusted ? cpuid_adjusted(ctx, leaf, subleaf) : cpuid_count(leaf, subleaf);
-	r->rax = c.eax;
-	r->rbx = c.ebx;
-	r->rcx = c.ecx;
-	r->rdx = c.edx;
+	if ((leaf >= HV_CPUID_LEAF_BASE && leaf <= HV_CPUID_LEAF_BASE + 0xff) || cpuid_filter_touches(leaf)) {
+		struct cpuid_regs c = cpuid_adjusted(ctx, leaf, subleaf);
+		r->rax = c.eax, r->rbx = c.ebx, r->rcx = c.ecx, r->rdx = c.edx;
+		return EXIT_SKIP_INSTRUCTION;
+	}
+	/* CPUID zero-extends into the 64-bit registers: stored as they are. */
+	uint64_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(subleaf));
+	r->rax = a, r->rbx = b, r->rcx = c, r->rdx = d;
 	return EXIT_SKIP_INSTRUCTION;
 }

@@ -12,12 +12,6 @@
 #include <hv/cpu.h>
 #include <stddef.h>
 
-static exit_handler *const exit_handlers[EXIT_REASON_MAX] = {
-#define X(n, name, handler, during_delivery) [n] = handler,
-	EXIT_REASON_LIST(X)
-#undef X
-};
-
 /* Exits the table has no handler for: say which, dump, stop the guest. */
 static enum exit_action handle_unexpected(struct exit_ctx *ctx)
 {
@@ -25,6 +19,20 @@ static enum exit_action handle_unexpected(struct exit_ctx *ctx)
 		   exit_reason_name(ctx->reason), (unsigned long long)exit_qualification(ctx));
 	return EXIT_STOP;
 }
+
+/* Every slot callable: the list's NULL (no handler) and the numbers it
+ * skips are handle_unexpected, so the exit path checks the bound only. */
+#define HANDLER_OR_UNEXPECTED(h) \
+	__builtin_choose_expr(__builtin_types_compatible_p(__typeof__(h), void *), handle_unexpected, h)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static exit_handler *const exit_handlers[EXIT_REASON_MAX] = {
+	[0 ... EXIT_REASON_MAX - 1] = handle_unexpected,
+#define X(n, name, handler, during_delivery) [n] = HANDLER_OR_UNEXPECTED(handler),
+	EXIT_REASON_LIST(X)
+#undef X
+};
+#pragma GCC diagnostic pop
 
 _Noreturn static void stop_guest(struct exit_ctx *ctx)
 {
@@ -70,12 +78,15 @@ static void attend_flags(struct exit_ctx *ctx)
  * the hot path. */
 static inline void skip_instruction(void)
 {
-	uint64_t rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VMEXIT_INSTRUCTION_LENGTH);
+	/* Its three VMREADs counted at once (vmx_ops.h counts at gs:8). */
+	__asm__ volatile("addq $3, %%gs:%c0" ::"i"(VCPU_GS_VMREADS));
+	uint64_t rip = vmread_encoding(vmcs_encoding(VMCS_GUEST_RIP)) +
+		       vmread_encoding(vmcs_encoding(VMCS_VMEXIT_INSTRUCTION_LENGTH));
 	vmcs_write(VMCS_GUEST_RIP, rip);
 	/* Blocking by STI or MOV SS ends with it (SDM Vol. 3C §25.4.2), and a
 	 * single-step trap would be due; we clear the blocking bits so the
 	 * next entry is consistent. */
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	uint64_t intr = vmread_encoding(vmcs_encoding(VMCS_GUEST_INTERRUPTIBILITY_STATE));
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
 			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -108,12 +119,12 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	ctx.vcpu = v;
 	ctx.regs = regs;
 	ctx.reason = full_reason & 0xffff;
-	ctx.event_injected = false;
-	ctx.not_counted = false;
 	ctx.sub_kind = STATS_NO_SUB;
-	ctx.info.read = 0;
+	ctx.per_exit_flags = 0;
 	enum exit_action action;
-	if (full_reason & (1u << 31)) {
+	if (__builtin_expect(full_reason < EXIT_REASON_MAX, 1)) {
+		action = exit_handlers[full_reason](&ctx); /* bits 31:16 clear: the common case */
+	} else if (full_reason & (1u << 31)) {
 		/* A machine check during VM entry goes to the guest as #MC;
 		 * every other entry failure is our bug and stops this CPU. */
 		if (ctx.reason != EXIT_REASON_ENTRY_FAILURE_MACHINE_CHECK)
@@ -121,9 +132,8 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 		log_printf("CPU %u: VM entry failed on a machine check (exit reason 41)\n", v->index);
 		v->host_mc_pending = 1;
 		action = EXIT_RESUME;
-	} else {
-		exit_handler *handler = ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : NULL;
-		action = handler ? handler(&ctx) : handle_unexpected(&ctx);
+	} else { /* bits 30:16 say more (SDM Vol. 3C §25.9.1): the basic reason decides */
+		action = (ctx.reason < EXIT_REASON_MAX ? exit_handlers[ctx.reason] : handle_unexpected)(&ctx);
 	}
 	if (action == EXIT_SKIP_INSTRUCTION)
 		skip_instruction();
