@@ -144,9 +144,9 @@ void vmx_exit_handler(struct vcpu *v, struct guest_regs *regs, uint64_t tsc_at_e
 	uint32_t attend = *(volatile uint32_t *)&v->host_mc_pending;
 	if (__builtin_expect(attend || !events_idle_for(v, ctx.event_injected, ctx.reason), 0))
 		before_entry(&ctx, attend);
+	uint64_t cycles = rdtsc() - tsc_at_exit; /* the rest is the statistics' own bookkeeping */
 	if (!ctx.not_counted)
-		stats_record(&v->stats, ctx.reason, ctx.sub_kind, rdtsc() - tsc_at_exit, (uint32_t)v->vmreads,
-			     (uint32_t)v->vmwrites);
+		stats_record(&v->stats, ctx.reason, ctx.sub_kind, cycles, (uint32_t)v->vmreads, (uint32_t)v->vmwrites);
 	v->vmreads = v->vmwrites = 0;
 }
 

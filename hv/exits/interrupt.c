@@ -86,19 +86,25 @@ enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 	return EXIT_RESUME;
 }
 
-/* The vector when exactly one is held, else -1. */
+/* The vector when exactly one is held, else -1. Highest word first: where
+ * the vectors are (0x20 and up). */
 static int lone_pending(const struct vcpu *v)
 {
-	int vector = -1;
-	for (int w = 0; w < 4; w++) {
-		uint64_t bits = v->pending_interrupts[w];
-		if (!bits)
-			continue;
-		if (vector >= 0 || (bits & (bits - 1)))
-			return -1;
-		vector = w * 64 + __builtin_ctzll(bits);
-	}
-	return vector;
+	const uint64_t *p = v->pending_interrupts;
+	int w;
+	uint64_t below;
+	if (p[3])
+		w = 3, below = p[0] | p[1] | p[2];
+	else if (p[2])
+		w = 2, below = p[0] | p[1];
+	else if (p[1])
+		w = 1, below = p[0];
+	else
+		w = 0, below = 0;
+	uint64_t bits = p[w];
+	if (!bits || (bits & (bits - 1)) || below)
+		return -1;
+	return w * 64 + __builtin_ctzll(bits);
 }
 
 /* An interrupt-window exit comes only where the guest takes an external
@@ -110,8 +116,8 @@ static int lone_pending(const struct vcpu *v)
 enum exit_action handle_interrupt_window(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
-	if ((*(volatile uint64_t *)&v->event_flags & ~VCPU_DELIVERY_ARMED) || init_sipi_nmi_is_relayed_init(v))
-		return EXIT_RESUME; /* NMIs, HLT, timer */
+	if (*(volatile uint32_t *)&v->event_flags || init_sipi_nmi_is_relayed_init(v))
+		return EXIT_RESUME; /* the NMI, HLT and timer flags: event_flags' low half */
 	int vector = lone_pending(v);
 	if (vector < 0)
 		return EXIT_RESUME;

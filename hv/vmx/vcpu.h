@@ -126,8 +126,7 @@ _Static_assert(offsetof(struct vcpu, vmwrite_failed) - offsetof(struct vcpu, hos
 		       offsetof(struct vcpu, vmwrite_error) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITE_ERROR,
 	       "vmcs_diag.c records a failed VMWRITE at gs:26 and gs:28");
 _Static_assert(offsetof(struct vcpu, delivery_armed) - offsetof(struct vcpu, host_nmi_pending) == 4,
-	       "VCPU_DELIVERY_ARMED is byte 4 of event_flags");
-#define VCPU_DELIVERY_ARMED (0xffull << 32) /* delivery_armed within event_flags */
+	       "event_flags' low half holds the NMI, HLT and timer flags only (interrupt.c)");
 _Static_assert(offsetof(struct vcpu, ept_flush_pending) == offsetof(struct vcpu, host_mc_pending) + 1,
 	       "dispatch.c reads the flags with one 32-bit load");
 
