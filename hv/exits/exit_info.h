@@ -41,11 +41,15 @@ struct exit_ctx {
 			bool event_injected; /* the handler set the VM-entry interruption info */
 			bool not_counted;    /* the exit reset the statistics: leave it out */
 			uint8_t info_read;   /* bit per field of EXIT_INFO_LIST: already read on this exit */
+			uint8_t guest_if;    /* RFLAGS.IF as read on this exit: GUEST_IF_* */
 		};
 		uint32_t per_exit_flags;
 	};
 	struct exit_info info;    /* read on use (info_read) */
 };
+/* guest_if: not read yet, or the value read (interrupt.c; forgotten when
+ * something writes RFLAGS). */
+enum { GUEST_IF_UNREAD = 0, GUEST_IF_CLEAR = 1, GUEST_IF_SET = 2 };
 
 /* exit_qualification(ctx), exit_interruption_info(ctx), ...: the field,
  * read on first use (most exits never need most of them). */

@@ -50,6 +50,14 @@ static int highest_pending(const struct vcpu *v)
 	return -1;
 }
 
+/* RFLAGS.IF of the guest, read once per exit (ctx->guest_if). */
+static bool guest_rflags_if(struct exit_ctx *ctx)
+{
+	if (ctx->guest_if == GUEST_IF_UNREAD)
+		ctx->guest_if = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) ? GUEST_IF_SET : GUEST_IF_CLEAR;
+	return ctx->guest_if == GUEST_IF_SET;
+}
+
 /* Nothing held or armed for event delivery but what this exit brings: no
  * NMI (the host's or the guest's), no vector, no window, no timer, no HLT
  * to re-execute, no relayed INIT (deliver_pending_events takes that). */
@@ -75,12 +83,15 @@ enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 		return EXIT_RESUME;
 	ctx->sub_kind = ii.vector;
 	if (nothing_else_held(ctx)) {
-		bool rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF; /* IF=0 (often): two VMREADs fewer */
+		/* The first read of RFLAGS on this exit; IF=0 (often): two
+		 * VMREADs fewer, and delivery reuses it (guest_rflags_if). */
+		bool rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
 		if (rflags_if && event_external_takeable(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE), rflags_if,
 							 vmcs_read32(VMCS_GUEST_ACTIVITY_STATE))) {
 			inject_external(ii.vector);
 			return EXIT_RESUME;
 		}
+		ctx->guest_if = rflags_if ? GUEST_IF_SET : GUEST_IF_CLEAR;
 	}
 	pend_interrupt(ctx->vcpu, ii.vector); /* deliver_pending_events decides */
 	return EXIT_RESUME;
@@ -207,12 +218,13 @@ static struct event_caps event_caps_of(const struct vmx_caps *c)
 				    .activity_hlt = c->activity_hlt, .preemption_timer = c->preemption_timer };
 }
 
-static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
+static struct event_state event_state_of(struct exit_ctx *ctx, bool in_flight)
 {
+	const struct vcpu *v = ctx->vcpu;
 	int vector = highest_pending(v);
 	struct event_state s = {
 		.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE),
-		.rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF,
+		.rflags_if = guest_rflags_if(ctx),
 		.activity = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE),
 		.vector = vector,
 		.nmi_pending = v->guest_nmi_pending,
@@ -287,13 +299,14 @@ void deliver_pending_events(struct exit_ctx *ctx)
 		if (!init_sipi_nmi_is_relayed_init(v))
 			v->guest_nmi_pending = true;
 	}
-	init_sipi_take_pending(ctx); /* a relayed INIT discards what is pending */
+	if (init_sipi_take_pending(ctx)) /* a relayed INIT discards what is pending */
+		ctx->guest_if = GUEST_IF_UNREAD; /* and the SIPI set RFLAGS */
 	/* An event the handler injected wins over an interrupted delivery only
 	 * when the handler emulated a fault of its own; otherwise the
 	 * interrupted event goes first. */
 	bool in_flight = ctx->event_injected || reinject_interrupted_event(ctx);
 	struct event_caps caps = event_caps_of(&v->hv->caps);
-	struct event_state s = event_state_of(v, in_flight);
+	struct event_state s = event_state_of(ctx, in_flight);
 	struct event_decision d = event_decide(&s, &caps);
 	v->halting_natively = false; /* for this one entry only */
 
@@ -320,7 +333,7 @@ enum exit_action handle_hlt(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
 	struct event_caps caps = event_caps_of(&v->hv->caps);
-	struct event_state s = event_state_of(v, false);
+	struct event_state s = event_state_of(ctx, false);
 	enum hlt_action a = event_on_hlt(&s, &caps);
 	/* With RFLAGS.TF=1, entry in the HLT state needs a pending single-step
 	 * trap set up (SDM Vol. 3C §27.3.1.5); the native HLT does it all. */
