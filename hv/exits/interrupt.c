@@ -250,6 +250,17 @@ static struct event_state event_state_of(struct exit_ctx *ctx, bool in_flight)
  * their rest is restored when it expires. */
 #define KICK_TSC (1u << 16)
 
+/* The pin-based controls, cached like the processor-based ones: only we
+ * change them (set at launch, vmx_setup.c). */
+static void set_pin_controls(struct vcpu *v, uint32_t mask, uint32_t bits)
+{
+	uint32_t n = (v->pin_controls & ~mask) | bits;
+	if (n != v->pin_controls) {
+		v->pin_controls = n;
+		vmcs_write(VMCS_PIN_BASED_CONTROLS, n);
+	}
+}
+
 static void set_timer_kick(struct vcpu *v, bool on)
 {
 	if (on == v->timer_kick)
@@ -264,9 +275,7 @@ static void set_timer_kick(struct vcpu *v, bool on)
 			return; /* the statistics' timer comes first anyway */
 		v->timer_stats_left = left - kick;
 	} else {
-		uint32_t pin = vmcs_read32(VMCS_PIN_BASED_CONTROLS);
-		vmcs_write(VMCS_PIN_BASED_CONTROLS, on ? pin | PIN_ACTIVATE_PREEMPTION_TIMER
-						       : pin & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+		set_pin_controls(v, PIN_ACTIVATE_PREEMPTION_TIMER, on ? PIN_ACTIVATE_PREEMPTION_TIMER : 0);
 	}
 	if (on)
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, kick);
@@ -284,8 +293,7 @@ bool event_timer_kick_expired(struct exit_ctx *ctx)
 			return false; /* the statistics are due too */
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->timer_stats_left);
 	} else {
-		vmcs_write(VMCS_PIN_BASED_CONTROLS,
-			   vmcs_read32(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+		set_pin_controls(v, PIN_ACTIVATE_PREEMPTION_TIMER, 0);
 	}
 	ctx->sub_kind = 1; /* "kick" in the statistics */
 	return true;

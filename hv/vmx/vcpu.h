@@ -98,6 +98,7 @@ struct vcpu {
 	volatile uint32_t vmwrite_error;    /* gs:28: its VM-instruction error */
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
+	uint32_t pin_controls;              /* pin-based controls as in the VMCS */
 	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
