@@ -1,21 +1,5 @@
 #include "decode.h"
 
-struct interruption_info decode_interruption_info(uint32_t f)
-{
-	return (struct interruption_info){
-		.valid = f & INTR_INFO_VALID,
-		.vector = (uint8_t)f,
-		.type = (enum interruption_type)((f >> 8) & 7),
-		.has_error_code = f & INTR_INFO_ERROR_CODE,
-		.nmi_unblocking_due_to_iret = f & INTR_INFO_NMI_UNBLOCKING,
-	};
-}
-
-uint32_t encode_interruption_info(uint8_t vector, enum interruption_type type, bool has_error_code)
-{
-	return INTR_INFO_VALID | (has_error_code ? INTR_INFO_ERROR_CODE : 0) | ((uint32_t)type << 8) | vector;
-}
-
 struct cr_access decode_cr_access(uint64_t q)
 {
 	return (struct cr_access){
@@ -42,13 +26,3 @@ struct ept_violation decode_ept_violation(uint64_t q)
 	};
 }
 
-struct io_access decode_io_access(uint64_t q)
-{
-	return (struct io_access){
-		.size = (unsigned)(q & 7) + 1,
-		.in = (q >> 3) & 1,
-		.string = (q >> 4) & 1,
-		.rep = (q >> 5) & 1,
-		.port = (uint16_t)(q >> 16),
-	};
-}

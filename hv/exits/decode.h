@@ -16,8 +16,21 @@ struct interruption_info {
 	bool has_error_code;
 	bool nmi_unblocking_due_to_iret;
 };
-struct interruption_info decode_interruption_info(uint32_t field);
-uint32_t encode_interruption_info(uint8_t vector, enum interruption_type type, bool has_error_code);
+/* Inline, as the next two: the exit path's hot handlers use them. */
+static inline struct interruption_info decode_interruption_info(uint32_t f)
+{
+	return (struct interruption_info){
+		.valid = f & INTR_INFO_VALID,
+		.vector = (uint8_t)f,
+		.type = (enum interruption_type)((f >> 8) & 7),
+		.has_error_code = f & INTR_INFO_ERROR_CODE,
+		.nmi_unblocking_due_to_iret = f & INTR_INFO_NMI_UNBLOCKING,
+	};
+}
+static inline uint32_t encode_interruption_info(uint8_t vector, enum interruption_type type, bool has_error_code)
+{
+	return INTR_INFO_VALID | (has_error_code ? INTR_INFO_ERROR_CODE : 0) | ((uint32_t)type << 8) | vector;
+}
 
 /* Control-register access (SDM Vol. 3C Table 28-3). */
 enum cr_access_type { CR_MOV_TO = 0, CR_MOV_FROM = 1, CR_CLTS = 2, CR_LMSW = 3 };
@@ -47,6 +60,15 @@ struct io_access {
 	bool string, rep;
 	uint16_t port;
 };
-struct io_access decode_io_access(uint64_t qualification);
+static inline struct io_access decode_io_access(uint64_t q)
+{
+	return (struct io_access){
+		.size = (unsigned)(q & 7) + 1,
+		.in = (q >> 3) & 1,
+		.string = (q >> 4) & 1,
+		.rep = (q >> 5) & 1,
+		.port = (uint16_t)(q >> 16),
+	};
+}
 
 #endif

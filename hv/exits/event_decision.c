@@ -27,7 +27,7 @@ struct event_decision event_decide(const struct event_state *s, const struct eve
 		nmi_held = false;
 		busy = true;
 	}
-	if (intr_held && !busy && !shadow && s->rflags_if) {
+	if (intr_held && !busy && event_external_takeable(s->interruptibility, s->rflags_if, s->activity)) {
 		d.inject = EVENT_INJECT_EXTERNAL;
 		d.vector = (uint8_t)s->vector;
 		intr_held = s->more_vectors;

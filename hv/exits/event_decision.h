@@ -15,6 +15,7 @@
 #ifndef HV_EXITS_EVENT_DECISION_H
 #define HV_EXITS_EVENT_DECISION_H
 
+#include <hv/arch_bits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,6 +55,18 @@ struct event_decision {
 };
 
 struct event_decision event_decide(const struct event_state *s, const struct event_caps *c);
+
+/* The guest can take an external interrupt injected on this entry: not in
+ * wait-for-SIPI, RFLAGS.IF=1, no blocking by STI or MOV SS. With nothing
+ * else held (no NMI, no event in flight, no other vector, not halting
+ * natively) event_decide then injects it and sets no control and no timer,
+ * and otherwise holds it: the exit path's shortcut for a lone external
+ * interrupt (interrupt.c) relies on exactly that (test_event_decision). */
+static inline bool event_external_takeable(uint32_t interruptibility, bool rflags_if, uint32_t activity)
+{
+	return activity != ACTIVITY_WAIT_FOR_SIPI && !(interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+	       rflags_if;
+}
 
 /* What a HLT exit (reason 12) does. HLT completes: blocking by STI or
  * MOV SS ends with it. */

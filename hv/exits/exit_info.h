@@ -26,7 +26,6 @@ enum exit_info_bit {
 };
 
 struct exit_info {
-	uint8_t read; /* bit per field above: already read on this exit */
 #define X(name, type, field) type name;
 	EXIT_INFO_LIST(X)
 #undef X
@@ -36,20 +35,30 @@ struct exit_ctx {
 	struct vcpu *vcpu;
 	struct guest_regs *regs;
 	unsigned reason;          /* basic exit reason */
-	bool event_injected;      /* the handler set the VM-entry interruption info */
-	bool not_counted;         /* the exit reset the statistics: leave it out */
 	uint32_t sub_kind;        /* statistics sub-kind key (stats.h), or STATS_NO_SUB */
-	struct exit_info info;    /* only info.read is set at exit: the rest on use */
+	union {                   /* all three zeroed at exit by one store (dispatch.c) */
+		struct {
+			bool event_injected; /* the handler set the VM-entry interruption info */
+			bool not_counted;    /* the exit reset the statistics: leave it out */
+			uint8_t info_read;   /* bit per field of EXIT_INFO_LIST: already read on this exit */
+			uint8_t guest_if;    /* RFLAGS.IF as read on this exit: GUEST_IF_* */
+		};
+		uint32_t per_exit_flags;
+	};
+	struct exit_info info;    /* read on use (info_read) */
 };
+/* guest_if: not read yet, or the value read (interrupt.c; forgotten when
+ * something writes RFLAGS). */
+enum { GUEST_IF_UNREAD = 0, GUEST_IF_CLEAR = 1, GUEST_IF_SET = 2 };
 
 /* exit_qualification(ctx), exit_interruption_info(ctx), ...: the field,
  * read on first use (most exits never need most of them). */
 #define X(name, type, field)                                    \
 	static inline type name(struct exit_ctx *ctx)           \
 	{                                                       \
-		if (!(ctx->info.read & (1u << name##_bit))) {   \
+		if (!(ctx->info_read & (1u << name##_bit))) {   \
 			ctx->info.name = (type)vmcs_read(field); \
-			ctx->info.read |= 1u << name##_bit;     \
+			ctx->info_read |= 1u << name##_bit;     \
 		}                                               \
 		return ctx->info.name;                          \
 	}

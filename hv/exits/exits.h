@@ -80,15 +80,15 @@ void deliver_pending_events(struct exit_ctx *ctx);
 bool event_timer_kick_expired(struct exit_ctx *ctx);
 
 /* The common case, checked inline on the exit path: no event to reinject
- * or inject, nothing pending, no window open. */
+ * or inject, nothing pending, no window open (one load: vcpu.h's
+ * event_flags). */
+static inline bool events_idle_for(const struct vcpu *v, bool event_injected, unsigned reason)
+{
+	return !event_injected && !*(const volatile uint64_t *)&v->event_flags && exit_never_during_delivery(reason);
+}
 static inline bool events_idle(const struct exit_ctx *ctx)
 {
-	const struct vcpu *v = ctx->vcpu;
-	return !ctx->event_injected && !v->host_nmi_pending && !v->guest_nmi_pending &&
-	       !(v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
-		 v->pending_interrupts[3]) &&
-	       !(v->proc_controls & PROC_EVENT_CONTROLS) && !v->timer_kick && !v->halting_natively &&
-	       exit_never_during_delivery(ctx->reason);
+	return events_idle_for(ctx->vcpu, ctx->event_injected, ctx->reason);
 }
 
 #endif

@@ -241,11 +241,6 @@ static void wait_sipi_in_root(struct exit_ctx *ctx)
 	stats_record(&v->stats, EXIT_REASON_SIPI, (uint8_t)sipi, 0, 0, 0);
 }
 
-bool init_sipi_nmi_is_relayed_init(const struct vcpu *v)
-{
-	return __atomic_load_n(&v->relay_init, __ATOMIC_ACQUIRE);
-}
-
 bool init_sipi_take_pending(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;

@@ -30,7 +30,10 @@ void ipi_relay_msr_bitmap(const struct hv *hv, uint8_t bitmap[4096]);
 /* An NMI reached this vCPU (an NMI exit, or one that hit root mode): true
  * when it is the relay's, carrying an INIT, which init_sipi_take_pending
  * takes before the next entry; false when it is the guest's. */
-bool init_sipi_nmi_is_relayed_init(const struct vcpu *v);
+static inline bool init_sipi_nmi_is_relayed_init(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->relay_init, __ATOMIC_ACQUIRE); /* inline: checked on hot exit paths */
+}
 /* Before event delivery, on every exit: a relayed INIT pending for this
  * vCPU discards its events, waits in the hypervisor for the relayed SIPI and
  * starts the vCPU at its vector. Returns true when it did. */

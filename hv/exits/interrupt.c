@@ -24,7 +24,21 @@ static void set_proc_controls(struct vcpu *v, uint32_t mask, uint32_t bits)
 	}
 }
 
-static void pend_interrupt(struct vcpu *v, uint8_t vector) { v->pending_interrupts[vector >> 6] |= 1ull << (vector & 63); }
+/* vcpu.h's delivery_armed, for events_idle: after every change of the
+ * pending vectors or the event controls here (pend_interrupt sets it).
+ * init_sipi.c's discard may leave it set: the next delivery clears it. */
+static void rearm(struct vcpu *v)
+{
+	v->delivery_armed = (v->pending_interrupts[0] | v->pending_interrupts[1] | v->pending_interrupts[2] |
+			     v->pending_interrupts[3]) ||
+			    (v->proc_controls & PROC_EVENT_CONTROLS);
+}
+
+static void pend_interrupt(struct vcpu *v, uint8_t vector)
+{
+	v->pending_interrupts[vector >> 6] |= 1ull << (vector & 63);
+	v->delivery_armed = true;
+}
 
 /* Highest pending vector first: the local APIC's priority is by vector
  * class (SDM Vol. 3A §11.8.3). Returns -1 when none is pending. */
@@ -36,21 +50,92 @@ static int highest_pending(const struct vcpu *v)
 	return -1;
 }
 
+/* RFLAGS.IF of the guest, read once per exit (ctx->guest_if). */
+static bool guest_rflags_if(struct exit_ctx *ctx)
+{
+	if (ctx->guest_if == GUEST_IF_UNREAD)
+		ctx->guest_if = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) ? GUEST_IF_SET : GUEST_IF_CLEAR;
+	return ctx->guest_if == GUEST_IF_SET;
+}
+
+/* Nothing held or armed for event delivery but what this exit brings: no
+ * NMI (the host's or the guest's), no vector, no window, no timer, no HLT
+ * to re-execute, no relayed INIT (deliver_pending_events takes that). */
+static bool nothing_else_held(const struct exit_ctx *ctx)
+{
+	return events_idle(ctx) && !init_sipi_nmi_is_relayed_init(ctx->vcpu);
+}
+
+/* The exit path's shortcut for a lone interrupt the guest can take: with
+ * nothing else held, event_decide would inject it and set no control and
+ * no timer (event_external_takeable, event_decision.h): do just that. */
+static void inject_external(uint8_t vector)
+{
+	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO, encode_interruption_info(vector, INTR_TYPE_EXTERNAL, false));
+}
+
 enum exit_action handle_external_interrupt(struct exit_ctx *ctx)
 {
 	/* "Acknowledge interrupt on exit" is on: the vector is in the exit
 	 * interruption information and the local APIC has it in service. */
 	struct interruption_info ii = decode_interruption_info(exit_interruption_info(ctx));
-	if (ii.valid) {
-		pend_interrupt(ctx->vcpu, ii.vector);
-		ctx->sub_kind = ii.vector;
+	if (!ii.valid)
+		return EXIT_RESUME;
+	ctx->sub_kind = ii.vector;
+	if (nothing_else_held(ctx)) {
+		/* The first read of RFLAGS on this exit; IF=0 (often): two
+		 * VMREADs fewer, and delivery reuses it (guest_rflags_if). */
+		bool rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
+		if (rflags_if && event_external_takeable(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE), rflags_if,
+							 vmcs_read32(VMCS_GUEST_ACTIVITY_STATE))) {
+			inject_external(ii.vector);
+			return EXIT_RESUME;
+		}
+		ctx->guest_if = rflags_if ? GUEST_IF_SET : GUEST_IF_CLEAR;
 	}
+	pend_interrupt(ctx->vcpu, ii.vector); /* deliver_pending_events decides */
 	return EXIT_RESUME;
 }
 
+/* The vector when exactly one is held, else -1. Highest word first: where
+ * the vectors are (0x20 and up). */
+static int lone_pending(const struct vcpu *v)
+{
+	const uint64_t *p = v->pending_interrupts;
+	int w;
+	uint64_t below;
+	if (p[3])
+		w = 3, below = p[0] | p[1] | p[2];
+	else if (p[2])
+		w = 2, below = p[0] | p[1];
+	else if (p[1])
+		w = 1, below = p[0];
+	else
+		w = 0, below = 0;
+	uint64_t bits = p[w];
+	if (!bits || (bits & (bits - 1)) || below)
+		return -1;
+	return w * 64 + __builtin_ctzll(bits);
+}
+
+/* An interrupt-window exit comes only where the guest takes an external
+ * interrupt: RFLAGS.IF=1, no blocking by STI or MOV SS, not in
+ * wait-for-SIPI (SDM Vol. 3C §26.2, "interrupt-window exiting"): no need
+ * to read them. A lone vector held, nothing else: inject it and close the
+ * window (event_decide's decision, see inject_external). Anything more
+ * goes through deliver_pending_events. */
 enum exit_action handle_interrupt_window(struct exit_ctx *ctx)
 {
-	(void)ctx; /* delivery happens in deliver_pending_events */
+	struct vcpu *v = ctx->vcpu;
+	if (*(volatile uint32_t *)&v->event_flags || init_sipi_nmi_is_relayed_init(v))
+		return EXIT_RESUME; /* the NMI, HLT and timer flags: event_flags' low half */
+	int vector = lone_pending(v);
+	if (vector < 0)
+		return EXIT_RESUME;
+	inject_external((uint8_t)vector);
+	v->pending_interrupts[vector >> 6] = 0;
+	set_proc_controls(v, PROC_EVENT_CONTROLS, 0);
+	v->delivery_armed = false;
 	return EXIT_RESUME;
 }
 
@@ -133,12 +218,13 @@ static struct event_caps event_caps_of(const struct vmx_caps *c)
 				    .activity_hlt = c->activity_hlt, .preemption_timer = c->preemption_timer };
 }
 
-static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
+static struct event_state event_state_of(struct exit_ctx *ctx, bool in_flight)
 {
+	const struct vcpu *v = ctx->vcpu;
 	int vector = highest_pending(v);
 	struct event_state s = {
 		.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE),
-		.rflags_if = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF,
+		.rflags_if = guest_rflags_if(ctx),
 		.activity = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE),
 		.vector = vector,
 		.nmi_pending = v->guest_nmi_pending,
@@ -164,6 +250,17 @@ static struct event_state event_state_of(const struct vcpu *v, bool in_flight)
  * their rest is restored when it expires. */
 #define KICK_TSC (1u << 16)
 
+/* The pin-based controls, cached like the processor-based ones: only we
+ * change them (set at launch, vmx_setup.c). */
+static void set_pin_controls(struct vcpu *v, uint32_t mask, uint32_t bits)
+{
+	uint32_t n = (v->pin_controls & ~mask) | bits;
+	if (n != v->pin_controls) {
+		v->pin_controls = n;
+		vmcs_write(VMCS_PIN_BASED_CONTROLS, n);
+	}
+}
+
 static void set_timer_kick(struct vcpu *v, bool on)
 {
 	if (on == v->timer_kick)
@@ -178,9 +275,7 @@ static void set_timer_kick(struct vcpu *v, bool on)
 			return; /* the statistics' timer comes first anyway */
 		v->timer_stats_left = left - kick;
 	} else {
-		uint32_t pin = vmcs_read32(VMCS_PIN_BASED_CONTROLS);
-		vmcs_write(VMCS_PIN_BASED_CONTROLS, on ? pin | PIN_ACTIVATE_PREEMPTION_TIMER
-						       : pin & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+		set_pin_controls(v, PIN_ACTIVATE_PREEMPTION_TIMER, on ? PIN_ACTIVATE_PREEMPTION_TIMER : 0);
 	}
 	if (on)
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, kick);
@@ -198,8 +293,7 @@ bool event_timer_kick_expired(struct exit_ctx *ctx)
 			return false; /* the statistics are due too */
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->timer_stats_left);
 	} else {
-		vmcs_write(VMCS_PIN_BASED_CONTROLS,
-			   vmcs_read32(VMCS_PIN_BASED_CONTROLS) & ~PIN_ACTIVATE_PREEMPTION_TIMER);
+		set_pin_controls(v, PIN_ACTIVATE_PREEMPTION_TIMER, 0);
 	}
 	ctx->sub_kind = 1; /* "kick" in the statistics */
 	return true;
@@ -213,13 +307,14 @@ void deliver_pending_events(struct exit_ctx *ctx)
 		if (!init_sipi_nmi_is_relayed_init(v))
 			v->guest_nmi_pending = true;
 	}
-	init_sipi_take_pending(ctx); /* a relayed INIT discards what is pending */
+	if (init_sipi_take_pending(ctx)) /* a relayed INIT discards what is pending */
+		ctx->guest_if = GUEST_IF_UNREAD; /* and the SIPI set RFLAGS */
 	/* An event the handler injected wins over an interrupted delivery only
 	 * when the handler emulated a fault of its own; otherwise the
 	 * interrupted event goes first. */
 	bool in_flight = ctx->event_injected || reinject_interrupted_event(ctx);
 	struct event_caps caps = event_caps_of(&v->hv->caps);
-	struct event_state s = event_state_of(v, in_flight);
+	struct event_state s = event_state_of(ctx, in_flight);
 	struct event_decision d = event_decide(&s, &caps);
 	v->halting_natively = false; /* for this one entry only */
 
@@ -229,8 +324,7 @@ void deliver_pending_events(struct exit_ctx *ctx)
 	} else if (d.inject == EVENT_INJECT_EXTERNAL) {
 		/* Injection also wakes a guest in the HLT activity state (SDM
 		 * Vol. 3C §27.7.1): no window needed for that. */
-		vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO,
-			   encode_interruption_info(d.vector, INTR_TYPE_EXTERNAL, false));
+		inject_external(d.vector);
 		v->pending_interrupts[d.vector >> 6] &= ~(1ull << (d.vector & 63));
 	}
 	uint32_t controls = (d.interrupt_window ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
@@ -238,6 +332,7 @@ void deliver_pending_events(struct exit_ctx *ctx)
 			    (d.mwait_exiting ? PROC_MWAIT_EXITING : 0);
 	set_proc_controls(v, PROC_EVENT_CONTROLS, controls);
 	set_timer_kick(v, d.timer_kick);
+	rearm(v);
 }
 
 /* HLT (exit reason 12), on only while an event is held (event_decide):
@@ -246,7 +341,7 @@ enum exit_action handle_hlt(struct exit_ctx *ctx)
 {
 	struct vcpu *v = ctx->vcpu;
 	struct event_caps caps = event_caps_of(&v->hv->caps);
-	struct event_state s = event_state_of(v, false);
+	struct event_state s = event_state_of(ctx, false);
 	enum hlt_action a = event_on_hlt(&s, &caps);
 	/* With RFLAGS.TF=1, entry in the HLT state needs a pending single-step
 	 * trap set up (SDM Vol. 3C §27.3.1.5); the native HLT does it all. */

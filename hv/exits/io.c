@@ -19,6 +19,7 @@
 #include "platform_facts.h"
 #include "io_ports.h"
 #include "mmio_decode.h"
+#include "pci_config_io.h"
 #include "string_io.h"
 
 #include <hv/cpu.h>
@@ -245,9 +246,9 @@ static enum exit_action string_io_exit(struct exit_ctx *ctx, uint64_t qual)
 	return EXIT_STOP;
 }
 
-enum exit_action handle_io_instruction(struct exit_ctx *ctx)
+/* Out of line: its frame is not the PCI path's (handle_io_instruction). */
+__attribute__((noinline)) static enum exit_action io_exit(struct exit_ctx *ctx, uint64_t qual)
 {
-	uint64_t qual = exit_qualification(ctx);
 	struct io_access io = decode_io_access(qual);
 	struct guest_regs *r = ctx->regs;
 	ctx->sub_kind = stats_sub_key_port(io.port, io.in);
@@ -262,6 +263,14 @@ enum exit_action handle_io_instruction(struct exit_ctx *ctx)
 	}
 	guest_out(ctx->vcpu, io.port, io.size, (uint32_t)r->rax & mask);
 	return EXIT_SKIP_INSTRUCTION;
+}
+
+enum exit_action handle_io_instruction(struct exit_ctx *ctx)
+{
+	uint64_t qual = exit_qualification(ctx);
+	if (pci_config_address_exit(ctx, qual))
+		return EXIT_SKIP_INSTRUCTION;
+	return io_exit(ctx, qual);
 }
 
 /* ---- start-up ---- */
@@ -295,4 +304,5 @@ void io_start_up(struct hv *hv)
 		   modes[hv->config.emulator_ports % 3], hv->io_policy.bochs_shutdown ? "intercepted" : "not intercepted",
 		   hv->io_policy.qemu_debug_exit ? "intercepted" : "not intercepted");
 	report_sleep_states(&hv->acpi);
+	pci_config_io_start_up(hv);
 }

@@ -59,10 +59,23 @@ struct serial_state {
 };
 static struct serial_state own;
 static struct serial_state *copy_state; /* set in the original image only */
+/* serial.h: 1 while bytes wait in own's queue, and until the first exit
+ * switched to queued output; set with the bytes, cleared with the lock
+ * held when the queue is empty. A writer to the copy's queue (an AP
+ * before it launches) sets the copy's flag. */
+volatile uint8_t serial_pump_wanted = 1;
+static volatile uint8_t *copy_pump_wanted;
 
 void serial_share(int64_t copy_delta)
 {
 	copy_state = (struct serial_state *)((uintptr_t)&own + (uint64_t)copy_delta);
+	copy_pump_wanted = (volatile uint8_t *)((uintptr_t)&serial_pump_wanted + (uint64_t)copy_delta);
+}
+
+/* Bytes were queued in st (lock held): the exit path must pump. */
+static void mark_queued(const struct serial_state *st)
+{
+	*(st == &own ? &serial_pump_wanted : copy_pump_wanted) = 1;
 }
 
 /* The state a writer uses: the copy's on an AP once there is a copy. */
@@ -156,8 +169,8 @@ static void put_text(struct serial_state *st, const char *s, unsigned long n)
 	uint32_t need = serial_ring_wire_len(s, n);
 	if (need > SERIAL_RING_SIZE || !wait_room(st, need))
 		st->lost_bytes += need;
-	else
-		serial_ring_put_text(&st->ring, s, n);
+	else if (serial_ring_put_text(&st->ring, s, n))
+		mark_queued(st);
 }
 
 void serial_write(const char *s, unsigned long n)
@@ -177,16 +190,22 @@ void serial_write(const char *s, unsigned long n)
 	spin_unlock(&st->lock);
 }
 
-/* The exit path's functions run in the copy: its own state. */
-void serial_pump(void)
+/* The exit path's functions run in the copy: its own state. Reached only
+ * while serial_pump_wanted (serial_pump, inline): the common exit, with
+ * nothing queued, costs one load. */
+void serial_pump_queued(void)
 {
 	struct serial_state *st = &own;
 	st->queued_mode = true;
-	if (st->ring.head == st->ring.tail || !st->uart_base) /* unlocked peek: the common case costs two loads */
+	if (!st->uart_base) {
+		serial_pump_wanted = 0;
 		return;
+	}
 	if (__atomic_exchange_n(&st->lock, 1, __ATOMIC_ACQUIRE))
 		return; /* another CPU is at it */
 	fifo_send(st, false);
+	if (serial_ring_used(&st->ring) == 0)
+		serial_pump_wanted = 0;
 	spin_unlock(&st->lock);
 }
 
@@ -243,8 +262,8 @@ bool serial_guest_write(uint16_t port, uint8_t value)
 	st->thre_owed = false; /* a THR write ends a THRE interrupt on the UART too */
 	/* Behind whatever of ours is queued, never dropped: a full queue
 	 * holds the guest as a full FIFO would. */
-	if (wait_room(st, 1))
-		serial_ring_put_byte(&st->ring, value);
+	if (wait_room(st, 1) && serial_ring_put_byte(&st->ring, value))
+		mark_queued(st);
 	else
 		outb(st->uart_base + UART_THR, value);
 	st->guest_end = st->ring.head;

@@ -23,8 +23,14 @@ void serial_init(uint16_t io_base, uint32_t baud);
 void serial_share(int64_t copy_delta);
 void serial_write(const char *s, unsigned long n);
 /* On every VM exit: from now on output is queued; sends what the FIFO
- * takes without waiting. */
-void serial_pump(void);
+ * takes without waiting. Inline, one load, when nothing is queued. */
+extern volatile uint8_t serial_pump_wanted;
+void serial_pump_queued(void);
+static inline void serial_pump(void)
+{
+	if (serial_pump_wanted)
+		serial_pump_queued();
+}
 /* Free bytes in the queue. */
 uint32_t serial_room(void);
 /* Bytes of our output the UART never took (it made no progress). */

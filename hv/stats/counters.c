@@ -95,7 +95,6 @@ void stats_merge(struct exit_stats *into, const struct exit_stats *from)
 }
 
 uint32_t stats_sub_key_cr(unsigned cr, unsigned access_type) { return (cr & 15) << 2 | (access_type & 3); }
-uint32_t stats_sub_key_port(uint16_t port, bool in) { return (uint32_t)port << 1 | in; }
 
 
 void stats_snapshot(struct exit_stats *to, const struct exit_stats *from)

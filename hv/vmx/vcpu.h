@@ -73,8 +73,22 @@ struct vcpu {
 	uint32_t apic_id;
 	uint64_t vmxon_phys, vmcs_phys;
 	/* The GS area: HOST_GS_BASE points at host_nmi_pending (gs:0, set by
-	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16. */
-	_Alignas(8) volatile uint8_t host_nmi_pending;
+	 * the host NMI stub); vmcs_read/vmcs_write count at gs:8 and gs:16
+	 * (this exit's, dispatch.c). Beside the NMI flag, event delivery's
+	 * flags (interrupt.c): one 64-bit load checks them all (events_idle,
+	 * exits.h). */
+	union __attribute__((aligned(8))) {
+		struct {
+			volatile uint8_t host_nmi_pending;
+			bool guest_nmi_pending;
+			bool halting_natively;  /* this entry re-executes HLT, HLT exiting off */
+			bool timer_kick;        /* a short preemption timer is armed for event delivery */
+			/* pending_interrupts or a control of PROC_EVENT_CONTROLS is
+			 * set (or was, until the next delivery: never falsely 0) */
+			bool delivery_armed;
+		};
+		uint64_t event_flags;
+	};
 	volatile uint64_t vmreads, vmwrites;
 	/* Work the exit path must do before the next entry, one 32-bit load
 	 * for all three (dispatch.c): */
@@ -82,11 +96,9 @@ struct vcpu {
 	volatile uint8_t ept_flush_pending; /* another CPU changed the EPT's memory types (msr.c) */
 	volatile uint16_t vmwrite_failed;   /* gs:26: first failed VMWRITE, field + 1 (vmcs_diag.c) */
 	volatile uint32_t vmwrite_error;    /* gs:28: its VM-instruction error */
-	bool guest_nmi_pending;
 	uint64_t pending_interrupts[4];    /* external vectors waiting for the window */
 	uint32_t proc_controls;             /* primary processor-based controls as in the VMCS */
-	bool halting_natively;              /* this entry re-executes HLT, HLT exiting off (interrupt.c) */
-	bool timer_kick;                    /* a short preemption timer is armed for event delivery */
+	uint32_t pin_controls;              /* pin-based controls as in the VMCS */
 	uint32_t timer_stats_left;          /* the periodic-statistics timer's rest behind that kick */
 	struct exit_stats stats;            /* this CPU's exits: counts, cycles, sub-kinds */
 	uint64_t ept_violations;
@@ -114,6 +126,8 @@ _Static_assert(offsetof(struct vcpu, host_mc_pending) - offsetof(struct vcpu, ho
 _Static_assert(offsetof(struct vcpu, vmwrite_failed) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITE_FAILED &&
 		       offsetof(struct vcpu, vmwrite_error) - offsetof(struct vcpu, host_nmi_pending) == VCPU_GS_VMWRITE_ERROR,
 	       "vmcs_diag.c records a failed VMWRITE at gs:26 and gs:28");
+_Static_assert(offsetof(struct vcpu, delivery_armed) - offsetof(struct vcpu, host_nmi_pending) == 4,
+	       "event_flags' low half holds the NMI, HLT and timer flags only (interrupt.c)");
 _Static_assert(offsetof(struct vcpu, ept_flush_pending) == offsetof(struct vcpu, host_mc_pending) + 1,
 	       "dispatch.c reads the flags with one 32-bit load");
 
@@ -138,6 +152,7 @@ struct hv {
 	uint64_t image_copy_base, image_copy_size;
 	struct acpi_power acpi;           /* power-off and reset registers we intercept */
 	struct io_policy io_policy;       /* emulator ports intercepted, a refused sleep (io.c) */
+	bool pci_config_fast;             /* dword accesses at 0xcf8 skip the I/O policy (pci_config_io.h) */
 	uint64_t apic_relay_page;         /* local APIC page, read-only in EPT (ipi_relay = on), else 0 */
 	unsigned cpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];

@@ -137,6 +137,8 @@ enum hv_status vmx_virtualize_this_cpu(struct vcpu *v, uint64_t host_rip)
 	if ((st = write_image(&img, v->index)) != HV_OK)
 		goto vmxoff;
 	v->proc_controls = (uint32_t)vmcs_image_get(&img, VMCS_PROC_BASED_CONTROLS);
+	v->pin_controls = (uint32_t)vmcs_image_get(&img, VMCS_PIN_BASED_CONTROLS);
+	v->vmreads = v->vmwrites = 0; /* the exit path's per-exit counters (dispatch.c) */
 	invept(INVEPT_ALL_CONTEXT, 0);
 	invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 	log_printf("CPU %u: VMXON, VMCS loaded and checked; VMLAUNCH\n", v->index);

@@ -213,9 +213,43 @@ static void invariants(void)
 	CHECK(combos == 64 * 12 * 3 * 64);
 }
 
+/* The exit path's shortcut (interrupt.c): a lone external interrupt, with
+ * nothing else held, is injected with no control and no timer exactly when
+ * event_external_takeable says so; otherwise event_decide holds it. */
+static void lone_interrupt(void)
+{
+	static const uint32_t activities[] = { ACTIVITY_ACTIVE, ACTIVITY_HLT, ACTIVITY_WAIT_FOR_SIPI };
+	for (unsigned cm = 0; cm < 64; cm++) {
+		struct event_caps c = { .interrupt_window = cm & 1, .nmi_window = cm & 2, .hlt_exiting = cm & 4,
+					.mwait_exiting = cm & 8, .activity_hlt = cm & 16, .preemption_timer = cm & 32 };
+		for (unsigned in = 0; in < 16 * 3 * 2; in++) {
+			unsigned intr = in & 15;
+			if ((intr & 3) == 3)
+				continue;
+			struct event_state s = { .interruptibility = intr, .activity = activities[(in >> 4) % 3],
+						 .rflags_if = in / 48, .vector = 0xf1 };
+			struct event_decision d = event_decide(&s, &c);
+			bool quiet = !d.interrupt_window && !d.nmi_window && !d.hlt_exiting && !d.mwait_exiting &&
+				     !d.timer_kick;
+			if (event_external_takeable(s.interruptibility, s.rflags_if, s.activity))
+				CHECK(d.inject == EVENT_INJECT_EXTERNAL && d.vector == 0xf1 && quiet);
+			else
+				CHECK(d.inject == EVENT_INJECT_NONE);
+		}
+	}
+	/* The cases by name. */
+	CHECK(event_external_takeable(0, true, ACTIVITY_ACTIVE));
+	CHECK(event_external_takeable(INTERRUPTIBILITY_NMI, true, ACTIVITY_HLT));
+	CHECK(!event_external_takeable(0, false, ACTIVITY_ACTIVE));
+	CHECK(!event_external_takeable(INTERRUPTIBILITY_STI, true, ACTIVITY_ACTIVE));
+	CHECK(!event_external_takeable(INTERRUPTIBILITY_MOV_SS, true, ACTIVITY_ACTIVE));
+	CHECK(!event_external_takeable(0, true, ACTIVITY_WAIT_FOR_SIPI));
+}
+
 int main(void)
 {
 	rules();
 	invariants();
+	lone_interrupt();
 	return unit_finish("test_event_decision");
 }

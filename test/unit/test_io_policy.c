@@ -3,6 +3,7 @@
  * config and the detection intercept; and "does this write end the
  * machine" for every intercepted port, sleep states included. */
 #include "../../hv/exits/io_policy.h"
+#include "../../hv/exits/pci_config_io.h"
 #include "../../hv/exits/io_ports.h"
 #include "../../hv/lib/config.h"
 #include "unit.h"
@@ -130,11 +131,52 @@ static void test_bitmap(void)
 	CHECK(bm[0xf4 / 8] & (1u << (0xf4 % 8)));
 }
 
+/* pci_config_io.c performs a dword at 0xcf8 without the policy when
+ * pci_config_address_plain says so: then the policy passes every such
+ * write and read unchanged, whatever the value, with ACPI registers at
+ * every port near 0xcf8 (and where it does not, they really are judged). */
+static void test_pci_config_address(void)
+{
+	static const uint32_t values[] = { 0, 0x80000000, 0x06, 0x2000, 0x8000, 0xffffffff, 0x80002004 };
+	struct io_policy p = io_policy_choose(EMULATOR_PORTS_ON, EMULATOR_NONE);
+	unsigned plain = 0, judged = 0;
+	for (unsigned reg = 0; reg < 5; reg++) {
+		for (uint16_t port = 0xcf0; port <= 0xcff; port++) {
+			struct acpi_power a = acpi_qemu_like();
+			uint16_t *pm1[4] = { &a.pm1a_control, &a.pm1b_control, &a.pm1a_status, &a.pm1b_status };
+			if (reg < 4)
+				*pm1[reg] = port;
+			else
+				a.reset_port = port, a.reset_value = 0x80;
+			a.sleep_known = 0;
+			bool fast = pci_config_address_plain(&a);
+			bool same = true;
+			for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+				p.wake_status_pending = true;
+				same &= io_write_verdict(&a, &p, 0xcf8, 4, values[i]).effect == IO_WRITE_PASS;
+				same &= io_read_adjust(&a, &p, 0xcf8, 4, values[i]) == values[i];
+			}
+			if (fast) {
+				CHECK(same);
+				plain++;
+			} else {
+				judged++;
+			}
+		}
+	}
+	CHECK(plain > 0 && judged > 0);
+	struct acpi_power a = acpi_qemu_like(); /* reset register at 0xcf9, as on most PCs */
+	CHECK(pci_config_address_plain(&a));
+	a.pm1a_status = 0xcf7; /* its high byte would be 0xcf8 */
+	CHECK(!pci_config_address_plain(&a));
+}
+
 int main(void)
 {
 	test_detection();
 	test_choose();
 	test_verdicts();
 	test_bitmap();
+	test_pci_config_address();
 	return unit_finish("test_io_policy");
 }
