@@ -1,15 +1,21 @@
 /* What the EPT (ept.c) and the host's page tables (vmx/host_paging.c)
  * share: both are 4-level identity maps of [0, top) whose tables come
  * through struct ept_ops, so both have the same reach, the same valid tops
- * and the same way of taking a table. Pure. */
+ * and the same way of taking a table. Pure; includes nothing of ept.h
+ * (which includes this). */
 #ifndef HV_IDENTITY_MAP_H
 #define HV_IDENTITY_MAP_H
-
-#include "ept.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct ept_ops {                       /* memory for tables; identity-mapped in hv.efi, malloc-backed in tests */
+	void *(*alloc_page)(void *ctx);    /* zeroed, 4 KB aligned, NULL when out of memory */
+	uint64_t (*virt_to_phys)(void *ctx, const void *virt);
+	void *(*phys_to_virt)(void *ctx, uint64_t phys);
+	void *ctx;
+};
 
 /* With four levels an address has 48 bits: the PML4 index is bits 47:39
  * (SDM Vol. 3A §5.5; for EPT Vol. 3C §29.3.2). */
@@ -32,7 +38,8 @@ static inline uint64_t identity_map_reach(unsigned maxphyaddr)
 /* A map's top: a nonzero multiple of 1 GB within the reach. */
 static inline bool identity_map_top_ok(uint64_t top, unsigned maxphyaddr)
 {
-	return top != 0 && (top & (EPT_PAGE_1G - 1)) == 0 && top <= identity_map_reach(maxphyaddr);
+	const uint64_t gb = 1ull << 30;
+	return top != 0 && (top & (gb - 1)) == 0 && top <= identity_map_reach(maxphyaddr);
 }
 
 static inline bool identity_map_ops_ok(const struct ept_ops *ops)
