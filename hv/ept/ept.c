@@ -13,6 +13,7 @@
  *    0 there is the page at GPA 0 with type UC and permissions 0, not a hole
  *    (an identity map has address 0 only at GPA 0). */
 #include "ept.h"
+#include "identity_map.h"
 
 #include <stddef.h>
 
@@ -26,10 +27,6 @@
 #define EPTE_IGNORE_PAT  (1ull << 6)           /* leaves only; we never set it */
 #define EPTE_LARGE       (1ull << 7)           /* PDPTE/PDE: maps a 1 GB/2 MB page */
 #define EPTE_ADDR        0x000ffffffffff000ull /* bits 51:12 */
-
-/* With a page-walk length of 4 the GPA has 48 bits (SDM Vol. 3C §29.3.2: the
- * PML4 index is bits 47:39). */
-#define GPA_LIMIT        (1ull << 48)
 
 /* EPTP (SDM Vol. 3C §25.6.11). */
 #define EPTP_MEMTYPE_WB  6ull
@@ -56,19 +53,9 @@ static uint64_t *table_of(const struct ept *ept, uint64_t entry)
 	return ept->ops.phys_to_virt(ept->ops.ctx, entry & EPTE_ADDR);
 }
 
-/* A new zeroed table, counted in ept->tables. The physical address must be
- * page aligned: it goes into bits 51:12 of an entry, and low bits there
- * would be permissions or reserved bits. */
 static uint64_t *new_table(struct ept *ept, uint64_t *phys)
 {
-	uint64_t *t = ept->ops.alloc_page(ept->ops.ctx);
-	if (t == NULL)
-		return NULL;
-	ept->tables++;
-	*phys = ept->ops.virt_to_phys(ept->ops.ctx, t);
-	if (*phys & ~EPTE_ADDR)
-		return NULL;
-	return t;
+	return identity_map_new_table(&ept->ops, &ept->tables, phys);
 }
 
 /* A leaf: permissions, memory type, bit 7 for 1 GB/2 MB pages (in a PTE bit 7
@@ -148,26 +135,13 @@ static int fill_identity(const struct build *b, uint64_t *table, int level, uint
 	return 0;
 }
 
-static bool ops_ok(const struct ept_ops *ops)
-{
-	return ops != NULL && ops->alloc_page != NULL && ops->virt_to_phys != NULL && ops->phys_to_virt != NULL;
-}
-
 int ept_build_identity(struct ept *ept, const struct ept_ops *ops, const struct mtrr_snapshot *m, uint64_t top,
 		       bool use_1gb)
 {
-	if (ept == NULL || !ops_ok(ops) || m == NULL)
+	if (ept == NULL || !identity_map_ops_ok(ops) || m == NULL)
 		return -1;
-	ept->pml4 = NULL;
-	ept->pml4_phys = 0;
-	ept->ops = *ops;
-	ept->tables = 0;
-	/* Address bits at or above MAXPHYADDR in an entry are reserved (SDM Vol.
-	 * 3C §29.3.3.1), so the map must end at 2^MAXPHYADDR; 36 bits when
-	 * unknown, as the MTRR resolver assumes too (SDM Vol. 3A §12.11.2.3). */
-	unsigned maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
-	if (top == 0 || (top & (EPT_PAGE_1G - 1)) || top > GPA_LIMIT ||
-	    (maxphyaddr < 52 && top > (1ull << maxphyaddr)))
+	*ept = (struct ept){ .ops = *ops };
+	if (!identity_map_top_ok(top, m->maxphyaddr))
 		return -1;
 	struct build b = { .ept = ept, .m = m, .top = top, .use_1gb = use_1gb };
 	uint64_t phys;
@@ -183,14 +157,12 @@ int ept_map_region(struct ept *ept, const struct mtrr_snapshot *m, uint64_t gpa,
 {
 	if (ept == NULL || ept->pml4 == NULL || m == NULL)
 		return -1;
-	unsigned maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
-	uint64_t limit = maxphyaddr >= 48 ? GPA_LIMIT : 1ull << maxphyaddr;
-	if (gpa >= limit)
+	if (gpa >= identity_map_reach(m->maxphyaddr))
 		return -1;
 	uint64_t base = gpa & ~(EPT_PAGE_1G - 1);
 	struct build b = { .ept = ept, .m = m, .top = base + EPT_PAGE_1G, .use_1gb = use_1gb };
 	uint64_t *pml4e = &ept->pml4[index_at(base, 4)];
-	uint64_t *pdpt, phys;
+	uint64_t *pdpt, phys = 0; /* set when new_pdpt */
 	bool new_pdpt = *pml4e == 0;
 	if (new_pdpt) {
 		if ((pdpt = new_table(ept, &phys)) == NULL)
@@ -337,7 +309,7 @@ int ept_set_permissions(struct ept *ept, uint64_t base, uint64_t size, unsigned 
 	if (size == 0 || ((base | size) & (EPT_PAGE_4K - 1)))
 		return -1;
 	uint64_t end = base + size;
-	if (end < base || end > GPA_LIMIT)
+	if (end < base || end > IDENTITY_MAP_LIMIT)
 		return -1;
 	for (uint64_t a = base; a < end;) {
 		uint64_t done = set_one(ept, a, end, perms);
@@ -353,7 +325,7 @@ int ept_set_permissions(struct ept *ept, uint64_t base, uint64_t size, unsigned 
 bool ept_translate(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *perms, uint8_t *memtype,
 		   uint64_t *page_size)
 {
-	if (ept == NULL || ept->pml4 == NULL || gpa >= GPA_LIMIT)
+	if (ept == NULL || ept->pml4 == NULL || gpa >= IDENTITY_MAP_LIMIT)
 		return false;
 	const uint64_t *table = ept->pml4;
 	for (int level = EPT_LEVELS;; level--) {

@@ -9,14 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "identity_map.h" /* struct ept_ops */
 #include "mtrr.h"
 
-struct ept_ops {                       /* memory for tables; identity-mapped in hv.efi, malloc-backed in tests */
-	void *(*alloc_page)(void *ctx);    /* zeroed, 4 KB aligned, NULL when out of memory */
-	uint64_t (*virt_to_phys)(void *ctx, const void *virt);
-	void *(*phys_to_virt)(void *ctx, uint64_t phys);
-	void *ctx;
-};
 
 struct ept {
 	uint64_t *pml4;

@@ -19,36 +19,35 @@ static void flush_guest_tlb(void)
 	invvpid(INVVPID_SINGLE_CONTEXT, vmcs_read16(VMCS_VPID), 0);
 }
 
+/* The VMCS fields behind struct guest_cr, X(member, field, read accessor):
+ * all read on each CR exit; written back only where the rules changed them
+ * (cr_rules.c changes CR0, CR4, their shadows, EFER and the entry
+ * controls; never the mask, CR3 or CS). */
+#define GUEST_CR_FIELDS(X)                                                                                  \
+	X(cr0, VMCS_GUEST_CR0, vmcs_read) X(cr0_mask, VMCS_CR0_GUEST_HOST_MASK, vmcs_read)                    \
+	X(cr0_shadow, VMCS_CR0_READ_SHADOW, vmcs_read)                                                       \
+	X(cr4, VMCS_GUEST_CR4, vmcs_read) X(cr4_shadow, VMCS_CR4_READ_SHADOW, vmcs_read)                      \
+	X(cr3, VMCS_GUEST_CR3, vmcs_read) X(efer, VMCS_GUEST_IA32_EFER, vmcs_read)                            \
+	X(entry_controls, VMCS_VMENTRY_CONTROLS, vmcs_read32)                                                \
+	X(cs_access_rights, VMCS_GUEST_CS_ACCESS_RIGHTS, vmcs_read32)
+
 static struct guest_cr load_guest_cr(void)
 {
-	return (struct guest_cr){
-		.cr0 = vmcs_read(VMCS_GUEST_CR0),
-		.cr0_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK),
-		.cr0_shadow = vmcs_read(VMCS_CR0_READ_SHADOW),
-		.cr4 = vmcs_read(VMCS_GUEST_CR4),
-		.cr4_shadow = vmcs_read(VMCS_CR4_READ_SHADOW),
-		.cr3 = vmcs_read(VMCS_GUEST_CR3),
-		.efer = vmcs_read(VMCS_GUEST_IA32_EFER),
-		.entry_controls = vmcs_read32(VMCS_VMENTRY_CONTROLS),
-		.cs_access_rights = vmcs_read32(VMCS_GUEST_CS_ACCESS_RIGHTS),
-	};
+	struct guest_cr g;
+#define LOAD(member, field, read) g.member = read(field);
+	GUEST_CR_FIELDS(LOAD)
+#undef LOAD
+	return g;
 }
 
 /* Writes back what the rules changed. */
 static void store_guest_cr(const struct guest_cr *old, const struct guest_cr *g, unsigned effects)
 {
-	if (g->cr0 != old->cr0)
-		vmcs_write(VMCS_GUEST_CR0, g->cr0);
-	if (g->cr0_shadow != old->cr0_shadow)
-		vmcs_write(VMCS_CR0_READ_SHADOW, g->cr0_shadow);
-	if (g->cr4 != old->cr4)
-		vmcs_write(VMCS_GUEST_CR4, g->cr4);
-	if (g->cr4_shadow != old->cr4_shadow)
-		vmcs_write(VMCS_CR4_READ_SHADOW, g->cr4_shadow);
-	if (g->efer != old->efer)
-		vmcs_write(VMCS_GUEST_IA32_EFER, g->efer);
-	if (g->entry_controls != old->entry_controls)
-		vmcs_write(VMCS_VMENTRY_CONTROLS, g->entry_controls);
+#define STORE(member, field, read)        \
+	if (g->member != old->member)     \
+		vmcs_write(field, g->member);
+	GUEST_CR_FIELDS(STORE)
+#undef STORE
 	/* VM entry does not load CR0.CD and CR0.NW (nor VM exit): they stay
 	 * as they are in the processor (SDM Vol. 3C §27.3.2.1, §28.5.1), so a
 	 * change the guest makes through this exit is made here, or it would

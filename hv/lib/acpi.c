@@ -128,21 +128,25 @@ static void read_sleep_types(const uint8_t *f, uint32_t len, acpi_map_fn *map, v
 			out->sleep_known |= (uint8_t)(1u << s);
 }
 
+/* A PM1 register block's port: the ACPI 1.0 32-bit field at `legacy`, or,
+ * ACPI 2.0+, the extended block's GAS at `extended`, which wins when present
+ * and in I/O space (§5.2.9). Either only if the table is long enough. */
+static uint16_t fadt_pm1_port(const uint8_t *f, uint32_t len, uint32_t legacy, uint32_t extended)
+{
+	uint16_t ext = len >= extended + 12 ? gas_io_port(f + extended) : 0;
+	if (ext)
+		return ext;
+	return len >= legacy + 4 ? (uint16_t)le32(f + legacy) : 0;
+}
+
 static void read_fadt(const uint8_t *f, uint32_t len, struct acpi_power *out)
 {
-	out->pm1a_status = len >= 60 ? (uint16_t)le32(f + 56) : 0;
-	out->pm1b_status = len >= 64 ? (uint16_t)le32(f + 60) : 0;
-	if (len >= 160 && gas_io_port(f + 148))
-		out->pm1a_status = gas_io_port(f + 148);
-	if (len >= 172 && gas_io_port(f + 160))
-		out->pm1b_status = gas_io_port(f + 160);
-	out->pm1a_control = len >= 68 ? (uint16_t)le32(f + 64) : 0;
-	out->pm1b_control = len >= 72 ? (uint16_t)le32(f + 68) : 0;
-	/* ACPI 2.0+: the extended blocks win when present (§5.2.9). */
-	if (len >= 184 && gas_io_port(f + 172))
-		out->pm1a_control = gas_io_port(f + 172);
-	if (len >= 196 && gas_io_port(f + 184))
-		out->pm1b_control = gas_io_port(f + 184);
+	/* PM1a/PM1b_EVT_BLK at 56/60 (X_ at 148/160), PM1a/PM1b_CNT_BLK at
+	 * 64/68 (X_ at 172/184). */
+	out->pm1a_status = fadt_pm1_port(f, len, 56, 148);
+	out->pm1b_status = fadt_pm1_port(f, len, 60, 160);
+	out->pm1a_control = fadt_pm1_port(f, len, 64, 172);
+	out->pm1b_control = fadt_pm1_port(f, len, 68, 184);
 	if (len >= 129 && (le32(f + 112) & FADT_FLAG_RESET_REG_SUP)) {
 		const uint8_t *gas = f + 116;
 		out->reset_value = f[128];

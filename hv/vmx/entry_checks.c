@@ -40,6 +40,37 @@ int entry_check_bad_pat_byte(uint64_t pat)
 	return -1;
 }
 
+bool entry_check_msr_fields(struct entry_check_ctx *c, enum entry_check_side side, bool load_pat, bool load_efer)
+{
+	static const struct msr_fields {
+		const char *who;
+		enum vmcs_field sysenter_esp, sysenter_eip, pat, efer;
+	} sides[] = {
+		[EC_HOST] = { "host", VMCS_HOST_IA32_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_EIP, VMCS_HOST_IA32_PAT,
+			      VMCS_HOST_IA32_EFER },
+		[EC_GUEST] = { "guest", VMCS_GUEST_IA32_SYSENTER_ESP, VMCS_GUEST_IA32_SYSENTER_EIP, VMCS_GUEST_IA32_PAT,
+			       VMCS_GUEST_IA32_EFER },
+	};
+	const struct msr_fields *s = &sides[side];
+	uint64_t esp = ec_get(c, s->sysenter_esp), eip = ec_get(c, s->sysenter_eip);
+	if (!ec_canonical(esp))
+		return entry_check_fail(c, "%s SYSENTER_ESP 0x%llx is not canonical", s->who, (unsigned long long)esp);
+	if (!ec_canonical(eip))
+		return entry_check_fail(c, "%s SYSENTER_EIP 0x%llx is not canonical", s->who, (unsigned long long)eip);
+	if (load_pat) {
+		uint64_t pat = ec_get(c, s->pat);
+		int i = entry_check_bad_pat_byte(pat);
+		if (i >= 0)
+			return entry_check_fail(c, "%s PAT 0x%llx entry %d has invalid memory type %u", s->who,
+						(unsigned long long)pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
+	}
+	/* "Bits reserved in the IA32_EFER MSR must be 0." */
+	uint64_t efer = ec_get(c, s->efer);
+	if (load_efer && (efer & ~EC_EFER_VALID))
+		return entry_check_fail(c, "%s EFER 0x%llx sets reserved bits", s->who, (unsigned long long)efer);
+	return true;
+}
+
 /* SDM Vol. 3D §A.3-§A.5: "bits 31:0 indicate the allowed 0-settings ... if
  * bit X is 1 in the MSR, the control must be 1"; "bits 63:32 indicate the
  * allowed 1-settings ... if bit 32+X is 0, the control must be 0". */
@@ -313,26 +344,13 @@ static bool check_host_regs(struct entry_check_ctx *c)
 	if (!ec_phys_ok(c, cr3))
 		return entry_check_fail(c, "host CR3 0x%llx is beyond the %u-bit physical-address width",
 					(unsigned long long)cr3, c->maxphyaddr);
-	uint64_t esp = ec_get(c, VMCS_HOST_IA32_SYSENTER_ESP), eip = ec_get(c, VMCS_HOST_IA32_SYSENTER_EIP);
-	if (!ec_canonical(esp))
-		return entry_check_fail(c, "host SYSENTER_ESP 0x%llx is not canonical", (unsigned long long)esp);
-	if (!ec_canonical(eip))
-		return entry_check_fail(c, "host SYSENTER_EIP 0x%llx is not canonical", (unsigned long long)eip);
-	if (c->exit & EXIT_LOAD_PAT) {
-		uint64_t pat = ec_get(c, VMCS_HOST_IA32_PAT);
-		int i = entry_check_bad_pat_byte(pat);
-		if (i >= 0)
-			return entry_check_fail(c, "host PAT 0x%llx entry %d has invalid memory type %u",
-						(unsigned long long)pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
-	}
+	if (!entry_check_msr_fields(c, EC_HOST, c->exit & EXIT_LOAD_PAT, c->exit & EXIT_LOAD_EFER))
+		return false;
 	if (c->exit & EXIT_LOAD_EFER) {
-		/* "Bits reserved in the IA32_EFER MSR must be 0. Bit 10 (LMA)
-		 * [and] bit 8 (LME) must each be the same as the 'host
-		 * address-space size' VM-exit control." */
+		/* "Bit 10 (LMA) [and] bit 8 (LME) must each be the same as the
+		 * 'host address-space size' VM-exit control." */
 		uint64_t efer = ec_get(c, VMCS_HOST_IA32_EFER);
 		unsigned host64 = !!(c->exit & EXIT_HOST_ADDRESS_SPACE_SIZE);
-		if (efer & ~EC_EFER_VALID)
-			return entry_check_fail(c, "host EFER 0x%llx sets reserved bits", (unsigned long long)efer);
 		if (!!(efer & EFER_LMA) != host64)
 			return entry_check_fail(c, "host EFER.LMA=%u does not match host address-space size=%u",
 						!!(efer & EFER_LMA), host64);

@@ -69,6 +69,15 @@ bool entry_check_fixed(struct entry_check_ctx *c, const char *name, uint64_t v, 
  * the first bad byte index, or -1 (SDM Vol. 3C §27.2.2, §27.3.1.1). */
 int entry_check_bad_pat_byte(uint64_t pat);
 
+/* The rules host and guest state share for the MSR fields (SDM Vol. 3C
+ * §27.2.2 host, §27.3.1.1 guest): "The IA32_SYSENTER_ESP field and the
+ * IA32_SYSENTER_EIP field must each contain a canonical address"; if the
+ * PAT is loaded, each entry a valid memory type; if EFER is loaded, its
+ * reserved bits 0. The EFER.LMA/LME rules differ (host address-space size
+ * vs IA-32e mode guest) and stay with each caller. */
+enum entry_check_side { EC_HOST, EC_GUEST };
+bool entry_check_msr_fields(struct entry_check_ctx *c, enum entry_check_side side, bool load_pat, bool load_efer);
+
 static inline uint64_t ec_get(const struct entry_check_ctx *c, enum vmcs_field f)
 {
 	return vmcs_image_get(c->img, f);

@@ -80,27 +80,14 @@ static bool check_regs(struct entry_check_ctx *c, const struct guest *g)
 	uint64_t dr7 = ec_get(c, VMCS_GUEST_DR7);
 	if ((c->entry & ENTRY_LOAD_DEBUG_CONTROLS) && (dr7 >> 32))
 		return entry_check_fail(c, "guest DR7 0x%llx sets bits 63:32", (unsigned long long)dr7);
-	uint64_t esp = ec_get(c, VMCS_GUEST_IA32_SYSENTER_ESP), eip = ec_get(c, VMCS_GUEST_IA32_SYSENTER_EIP);
-	if (!ec_canonical(esp))
-		return entry_check_fail(c, "guest SYSENTER_ESP 0x%llx is not canonical", (unsigned long long)esp);
-	if (!ec_canonical(eip))
-		return entry_check_fail(c, "guest SYSENTER_EIP 0x%llx is not canonical", (unsigned long long)eip);
-	if (c->entry & ENTRY_LOAD_PAT) {
-		uint64_t pat = ec_get(c, VMCS_GUEST_IA32_PAT);
-		int i = entry_check_bad_pat_byte(pat);
-		if (i >= 0)
-			return entry_check_fail(c, "guest PAT 0x%llx entry %d has invalid memory type %u",
-						(unsigned long long)pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
-	}
+	if (!entry_check_msr_fields(c, EC_GUEST, c->entry & ENTRY_LOAD_PAT, c->entry & ENTRY_LOAD_EFER))
+		return false;
 	if (c->entry & ENTRY_LOAD_EFER) {
-		/* "Bits reserved in the IA32_EFER MSR must be 0. Bit 10 (LMA)
-		 * must equal the 'IA-32e mode guest' VM-entry control. It must
-		 * also be identical to bit 8 (LME) if bit 31 in the CR0 field
-		 * (PG) is 1." */
+		/* "Bit 10 (LMA) must equal the 'IA-32e mode guest' VM-entry
+		 * control. It must also be identical to bit 8 (LME) if bit 31 in
+		 * the CR0 field (PG) is 1." */
 		uint64_t efer = ec_get(c, VMCS_GUEST_IA32_EFER);
 		unsigned lma = !!(efer & EFER_LMA), lme = !!(efer & EFER_LME);
-		if (efer & ~EC_EFER_VALID)
-			return entry_check_fail(c, "guest EFER 0x%llx sets reserved bits", (unsigned long long)efer);
 		if (lma != g->ia32e)
 			return entry_check_fail(c, "guest EFER.LMA=%u does not match IA-32e mode guest=%u", lma,
 						(unsigned)g->ia32e);

@@ -1,5 +1,7 @@
 #include "host_paging.h"
 
+#include "../ept/identity_map.h"
+
 #include <stddef.h>
 
 #define PTE_P (1ull << 0)
@@ -13,12 +15,7 @@ static unsigned index_at(uint64_t va, int level) { return (unsigned)(va >> (12 +
 
 static uint64_t *new_table(struct host_paging *hp, uint64_t *phys)
 {
-	uint64_t *t = hp->ops.alloc_page(hp->ops.ctx);
-	if (t == NULL)
-		return NULL;
-	hp->tables++;
-	*phys = hp->ops.virt_to_phys(hp->ops.ctx, t);
-	return (*phys & ~PTE_ADDR) ? NULL : t;
+	return identity_map_new_table(&hp->ops, &hp->tables, phys);
 }
 
 static uint64_t *table_of(const struct host_paging *hp, uint64_t e) { return hp->ops.phys_to_virt(hp->ops.ctx, e & PTE_ADDR); }
@@ -52,20 +49,13 @@ static int fill(struct host_paging *hp, const struct mtrr_snapshot *m, uint64_t 
 int host_paging_build(struct host_paging *hp, const struct ept_ops *ops, const struct mtrr_snapshot *m,
 		      uint64_t top, bool use_1gb)
 {
-	if (hp == NULL || ops == NULL || m == NULL || !ops->alloc_page || !ops->virt_to_phys || !ops->phys_to_virt)
-		return -1;
-	unsigned maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
-	if (top == 0 || (top & (level_size(3) - 1)) || top > (1ull << 48) ||
-	    (maxphyaddr < 48 && top > (1ull << maxphyaddr)))
+	if (hp == NULL || !identity_map_ops_ok(ops) || m == NULL || !identity_map_top_ok(top, m->maxphyaddr))
 		return -1;
 	*hp = (struct host_paging){ .ops = *ops };
-	uint64_t phys;
-	uint64_t *pml4 = new_table(hp, &phys);
-	if (pml4 == NULL)
-		return -1;
-	hp->pml4 = pml4;
-	hp->cr3 = phys;
-	return fill(hp, m, pml4, 4, 0, top, use_1gb);
+	uint64_t cr3;
+	hp->pml4 = new_table(hp, &cr3);
+	hp->cr3 = hp->pml4 ? cr3 : 0;
+	return hp->pml4 ? fill(hp, m, hp->pml4, 4, 0, top, use_1gb) : -1;
 }
 
 /* Splits the large page at *slot (level 3 or 2) into smaller ones, built

@@ -41,6 +41,46 @@ struct required_controls {
 	enum vmcs_field field;
 };
 
+/* Guest-state fields that take the firmware's value as read (cpu_state.c),
+ * X(field, struct cpu_state member). 64-bit FS/GS bases live in MSRs, not
+ * in the descriptors. Not here: CR0 and CR4 (within VMX's fixed bits,
+ * launch_cr0/launch_cr4), RSP and RIP (vmx_launch_in_place writes them). */
+#define GUEST_FROM_FIRMWARE(X)                                                                        \
+	X(VMCS_GUEST_FS_BASE, fs_base) X(VMCS_GUEST_GS_BASE, gs_base)                                  \
+	X(VMCS_GUEST_GDTR_BASE, gdtr_base) X(VMCS_GUEST_GDTR_LIMIT, gdtr_limit)                        \
+	X(VMCS_GUEST_IDTR_BASE, idtr_base) X(VMCS_GUEST_IDTR_LIMIT, idtr_limit)                        \
+	X(VMCS_GUEST_CR3, cr3) X(VMCS_GUEST_DR7, dr7) X(VMCS_GUEST_RFLAGS, rflags)                     \
+	X(VMCS_GUEST_IA32_DEBUGCTL, debugctl) X(VMCS_GUEST_IA32_PAT, pat) X(VMCS_GUEST_IA32_EFER, efer) \
+	X(VMCS_GUEST_IA32_SYSENTER_CS, sysenter_cs) X(VMCS_GUEST_IA32_SYSENTER_ESP, sysenter_esp)      \
+	X(VMCS_GUEST_IA32_SYSENTER_EIP, sysenter_eip)
+
+/* Fields that hold where this processor's host structures are,
+ * X(field, struct vmcs_layout member). SS, DS and ES share the host's
+ * data selector. */
+#define FROM_LAYOUT(X)                                                                                 \
+	X(VMCS_HOST_CR3, host_cr3) X(VMCS_HOST_RSP, host_rsp) X(VMCS_HOST_RIP, host_rip)                \
+	X(VMCS_HOST_CS_SELECTOR, host_cs) X(VMCS_HOST_SS_SELECTOR, host_ds)                             \
+	X(VMCS_HOST_DS_SELECTOR, host_ds) X(VMCS_HOST_ES_SELECTOR, host_ds) X(VMCS_HOST_TR_SELECTOR, host_tr) \
+	X(VMCS_HOST_TR_BASE, host_tr_base) X(VMCS_HOST_GS_BASE, host_gs_base)                           \
+	X(VMCS_HOST_GDTR_BASE, host_gdtr_base) X(VMCS_HOST_IDTR_BASE, host_idtr_base)                   \
+	X(VMCS_MSR_BITMAP, msr_bitmap) X(VMCS_IO_BITMAP_A, io_bitmap_a) X(VMCS_IO_BITMAP_B, io_bitmap_b) \
+	X(VMCS_EPT_POINTER, eptp) X(VMCS_VPID, vpid)
+
+/* Fields that are 0 at launch, written like every other field the launch
+ * depends on (the VMCS is not assumed to start zeroed). */
+static const enum vmcs_field zero_at_launch[] = {
+	/* The host uses no FS or GS selector, FS base or SYSENTER. */
+	VMCS_HOST_FS_SELECTOR, VMCS_HOST_GS_SELECTOR, VMCS_HOST_FS_BASE, VMCS_HOST_IA32_SYSENTER_CS,
+	VMCS_HOST_IA32_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_EIP,
+	/* No page-fault filter, no CR3-target values, no MSR lists, no event
+	 * to inject. */
+	VMCS_PAGE_FAULT_ERROR_CODE_MASK, VMCS_PAGE_FAULT_ERROR_CODE_MATCH, VMCS_CR3_TARGET_COUNT,
+	VMCS_VMEXIT_MSR_STORE_COUNT, VMCS_VMEXIT_MSR_LOAD_COUNT, VMCS_VMENTRY_MSR_LOAD_COUNT,
+	VMCS_VMENTRY_INTERRUPTION_INFO,
+	/* The guest continues unblocked, no debug exception pending. */
+	VMCS_GUEST_INTERRUPTIBILITY_STATE, VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS,
+};
+
 static void compose_guest(struct vmcs_image *img, const struct compose_input *in)
 {
 	const struct cpu_state *g = in->guest;
@@ -59,58 +99,23 @@ static void compose_guest(struct vmcs_image *img, const struct compose_input *in
 		vmcs_image_put(img, f->limit, s.limit);
 		vmcs_image_put(img, f->access_rights, s.ar);
 	}
-	/* 64-bit FS/GS bases live in MSRs, not in the descriptors. */
-	vmcs_image_put(img, VMCS_GUEST_FS_BASE, g->fs_base);
-	vmcs_image_put(img, VMCS_GUEST_GS_BASE, g->gs_base);
-	vmcs_image_put(img, VMCS_GUEST_GDTR_BASE, g->gdtr_base);
-	vmcs_image_put(img, VMCS_GUEST_GDTR_LIMIT, g->gdtr_limit);
-	vmcs_image_put(img, VMCS_GUEST_IDTR_BASE, g->idtr_base);
-	vmcs_image_put(img, VMCS_GUEST_IDTR_LIMIT, g->idtr_limit);
+#define PUT_GUEST(field, member) vmcs_image_put(img, field, g->member);
+	GUEST_FROM_FIRMWARE(PUT_GUEST)
+#undef PUT_GUEST
 	vmcs_image_put(img, VMCS_GUEST_CR0, launch_cr0(in->msrs, g->cr0));
-	vmcs_image_put(img, VMCS_GUEST_CR3, g->cr3);
 	vmcs_image_put(img, VMCS_GUEST_CR4, launch_cr4(in->msrs, g->cr4));
-	vmcs_image_put(img, VMCS_GUEST_DR7, g->dr7);
-	vmcs_image_put(img, VMCS_GUEST_RFLAGS, g->rflags);
-	/* RSP and RIP are written by vmx_launch_in_place itself. */
-	vmcs_image_put(img, VMCS_GUEST_IA32_DEBUGCTL, g->debugctl);
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_CS, g->sysenter_cs);
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_ESP, g->sysenter_esp);
-	vmcs_image_put(img, VMCS_GUEST_IA32_SYSENTER_EIP, g->sysenter_eip);
-	vmcs_image_put(img, VMCS_GUEST_IA32_PAT, g->pat);
-	vmcs_image_put(img, VMCS_GUEST_IA32_EFER, g->efer);
 	vmcs_image_put(img, VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-	vmcs_image_put(img, VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
-	vmcs_image_put(img, VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_image_put(img, VMCS_VMCS_LINK_POINTER, ~0ull);
 }
 
 static void compose_host(struct vmcs_image *img, const struct compose_input *in)
 {
-	const struct vmcs_layout *l = in->layout;
 	vmcs_image_put(img, VMCS_HOST_CR0, host_cr0(in->msrs));
-	vmcs_image_put(img, VMCS_HOST_CR3, l->host_cr3);
 	vmcs_image_put(img, VMCS_HOST_CR4, host_cr4(in->msrs, in->features));
-	vmcs_image_put(img, VMCS_HOST_CS_SELECTOR, l->host_cs);
-	vmcs_image_put(img, VMCS_HOST_SS_SELECTOR, l->host_ds);
-	vmcs_image_put(img, VMCS_HOST_DS_SELECTOR, l->host_ds);
-	vmcs_image_put(img, VMCS_HOST_ES_SELECTOR, l->host_ds);
-	vmcs_image_put(img, VMCS_HOST_FS_SELECTOR, 0);
-	vmcs_image_put(img, VMCS_HOST_GS_SELECTOR, 0);
-	vmcs_image_put(img, VMCS_HOST_TR_SELECTOR, l->host_tr);
-	vmcs_image_put(img, VMCS_HOST_FS_BASE, 0);
-	vmcs_image_put(img, VMCS_HOST_GS_BASE, l->host_gs_base);
-	vmcs_image_put(img, VMCS_HOST_TR_BASE, l->host_tr_base);
-	vmcs_image_put(img, VMCS_HOST_GDTR_BASE, l->host_gdtr_base);
-	vmcs_image_put(img, VMCS_HOST_IDTR_BASE, l->host_idtr_base);
-	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_CS, 0);
-	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_ESP, 0);
-	vmcs_image_put(img, VMCS_HOST_IA32_SYSENTER_EIP, 0);
 	/* The firmware's EFER (long mode, NXE, SCE) and PAT (its memory types
 	 * for our identity map) serve the host too. */
 	vmcs_image_put(img, VMCS_HOST_IA32_EFER, in->guest->efer);
 	vmcs_image_put(img, VMCS_HOST_IA32_PAT, in->guest->pat);
-	vmcs_image_put(img, VMCS_HOST_RSP, l->host_rsp);
-	vmcs_image_put(img, VMCS_HOST_RIP, l->host_rip);
 }
 
 enum hv_status vmcs_compose(struct vmcs_image *img, const struct compose_input *in, char *why, size_t why_cap)
@@ -163,20 +168,13 @@ enum hv_status vmcs_compose(struct vmcs_image *img, const struct compose_input *
 	 * should. VMCLEAR does not clear it: write it. */
 	if (img->value[VMCS_SECONDARY_PROC_BASED_CONTROLS] & SECONDARY_ENABLE_XSAVES)
 		vmcs_image_put(img, VMCS_XSS_EXIT_BITMAP, 0);
-	const struct vmcs_layout *l = in->layout;
 	vmcs_image_put(img, VMCS_EXCEPTION_BITMAP, in->exception_bitmap);
-	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
-	vmcs_image_put(img, VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
-	vmcs_image_put(img, VMCS_CR3_TARGET_COUNT, 0);
-	vmcs_image_put(img, VMCS_VMEXIT_MSR_STORE_COUNT, 0);
-	vmcs_image_put(img, VMCS_VMEXIT_MSR_LOAD_COUNT, 0);
-	vmcs_image_put(img, VMCS_VMENTRY_MSR_LOAD_COUNT, 0);
-	vmcs_image_put(img, VMCS_VMENTRY_INTERRUPTION_INFO, 0);
-	vmcs_image_put(img, VMCS_MSR_BITMAP, l->msr_bitmap);
-	vmcs_image_put(img, VMCS_IO_BITMAP_A, l->io_bitmap_a);
-	vmcs_image_put(img, VMCS_IO_BITMAP_B, l->io_bitmap_b);
-	vmcs_image_put(img, VMCS_EPT_POINTER, l->eptp);
-	vmcs_image_put(img, VMCS_VPID, l->vpid);
+	const struct vmcs_layout *l = in->layout;
+#define PUT_LAYOUT(field, member) vmcs_image_put(img, field, l->member);
+	FROM_LAYOUT(PUT_LAYOUT)
+#undef PUT_LAYOUT
+	for (unsigned i = 0; i < sizeof(zero_at_launch) / sizeof(zero_at_launch[0]); i++)
+		vmcs_image_put(img, zero_at_launch[i], 0);
 	/* CR0/CR4 bits that VMX fixes belong to the host: the guest reads its
 	 * own values from the shadows, and writes to them exit (cr.c). With
 	 * unrestricted guest, PE and PG are the guest's. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "caps_fixture.h"
+#include "hv/ept/identity_map.h"
 #include "hv/vmx/host_paging.h"
 #include "unit.h"
 
@@ -104,6 +105,16 @@ int main(void)
 	CHECK_EQ_U64(host_paging_page_size(&hp, GB(3)), GB(1)); /* all WB: 1 GB pages */
 	CHECK_EQ_U64(host_paging_page_size(&hp, GB(64)), 0);
 	CHECK_EQ_U64(hp.tables, 2);
+	/* The reach the host's tables share with the EPT (ept/identity_map.h):
+	 * 2^MAXPHYADDR (36 bits when unknown), at most 2^48 with 4 levels. */
+	CHECK_EQ_U64(identity_map_reach(0), GB(64));
+	CHECK_EQ_U64(identity_map_reach(39), GB(512));
+	CHECK_EQ_U64(identity_map_reach(47), 1ull << 47);
+	CHECK_EQ_U64(identity_map_reach(48), 1ull << 48);
+	CHECK_EQ_U64(identity_map_reach(52), 1ull << 48);
+	m.maxphyaddr = 52;
+	CHECK_EQ_U64(host_paging_build(&hp, &ops, &m, (1ull << 48) + GB(1), true), -1);
+	CHECK_EQ_U64(hp.tables, 2); /* refused before taking a table */
 	free_pages();
 	return unit_finish("test_host_paging");
 }
