@@ -10,6 +10,9 @@
 # while CPU 1 goes offline and online again each round (INIT/SIPI through
 # the relay at run time). HV_SOAK_ROUNDS at configure time makes it longer
 # by hand (default 2 rounds, a few minutes in Bochs); the bound grows with it.
+# Function-call IPIs must be counted; reschedule IPIs may be 0 (Linux wakes
+# a CPU idling in MWAIT on its polling flag, without an IPI: measured 0 and
+# 1 in two runs), TLB shootdowns too.
 set(HV_SOAK_ROUNDS 2)
 if(DEFINED ENV{HV_SOAK_ROUNDS})
   set(HV_SOAK_ROUNDS $ENV{HV_SOAK_ROUNDS})
@@ -29,7 +32,7 @@ add_boot_test(linux_smp_soak soak ${HV_SOAK_TIMEOUT} --emulator bochs --runner-a
   --expect "^SOAK: 2 CPUs, ${HV_SOAK_ROUNDS} rounds of [0-9]+ units per CPU"
   --expect "^hv: CPU 0: INIT for CPU 1 relayed$"
   --expect "^SOAK: round ${HV_SOAK_ROUNDS} of ${HV_SOAK_ROUNDS} done, 2 CPUs online$"
-  --expect "^SOAK: rounds ${HV_SOAK_ROUNDS}, work cpu0=[1-9][0-9]* cpu1=[1-9][0-9]*, hotplug ${HV_SOAK_ROUNDS} off/on, IPIs CAL=[1-9][0-9]* RES=[1-9][0-9]* TLB=[0-9]+, timer LOC=[1-9][0-9]*, hangs 0, lost CPUs 0$"
+  --expect "^SOAK: rounds ${HV_SOAK_ROUNDS}, work cpu0=[1-9][0-9]* cpu1=[1-9][0-9]*, hotplug ${HV_SOAK_ROUNDS} off/on, IPIs CAL=[1-9][0-9]* RES=[0-9]+ TLB=[0-9]+, timer LOC=[1-9][0-9]*, hangs 0, lost CPUs 0$"
   --expect "^LINUX-SOAK: hv-soak exited with status 0$"
   --expect "^LINUX-DONE"
   --expect "^hv: guest ends the machine: emulator shutdown"

@@ -38,5 +38,23 @@ int main(void)
 	run("~~~s", got, &d, &z); /* after "~~" the line has begun */
 	CHECK_STR(got, "~~s");
 	CHECK_EQ_U64(d, 0);
+	/* A NUL (a break, line noise) reaches the guest and leaves the state:
+	 * a line start stays one, a waiting '~' still waits. */
+	struct serial_escape e = { 0 };
+	const uint8_t in[] = { 'a', '\r', 0, '~', 0, 's', 'b' };
+	uint8_t all[16];
+	unsigned g = 0, dumps = 0;
+	for (unsigned i = 0; i < sizeof(in); i++) {
+		uint8_t out[2];
+		enum serial_request r;
+		unsigned n = serial_escape_feed(&e, in[i], out, &r);
+		for (unsigned k = 0; k < n; k++)
+			all[g++] = out[k];
+		dumps += r == SERIAL_REQUEST_DUMP;
+	}
+	CHECK_EQ_U64(dumps, 1);
+	CHECK_EQ_U64(g, 5); /* a \r NUL NUL b */
+	CHECK_EQ_U64(all[2] | all[3], 0);
+	CHECK_EQ_U64(all[4], 'b');
 	return unit_finish("test_serial_escape");
 }
