@@ -63,16 +63,9 @@ vmx_launch_in_place:
 	pop rax
 %endmacro
 
-; VMCS HOST_RIP. At exit RSP = HOST_RSP, where the vcpu pointer is stored.
-; The TSC is read as soon as RAX and RDX are saved: the exit's cost for the
-; statistics runs from here (third argument of vmx_exit_handler).
-global vmx_exit_stub
-vmx_exit_stub:
-	sub rsp, 8
-	push rax
-	push rcx
-	push rdx
-	rdtsc
+; Their saving, from RBX on (RAX, RCX and RDX go first, each path has its
+; reason: the exit stub reads the TSC once those three are saved).
+%macro PUSH_GPRS_FROM_RBX 0
 	push rbx
 	push rbp
 	push rsi
@@ -85,6 +78,19 @@ vmx_exit_stub:
 	push r13
 	push r14
 	push r15
+%endmacro
+
+; VMCS HOST_RIP. At exit RSP = HOST_RSP, where the vcpu pointer is stored.
+; The TSC is read as soon as RAX and RDX are saved: the exit's cost for the
+; statistics runs from here (third argument of vmx_exit_handler).
+global vmx_exit_stub
+vmx_exit_stub:
+	sub rsp, 8
+	push rax
+	push rcx
+	push rdx
+	rdtsc
+	PUSH_GPRS_FROM_RBX
 	shl rdx, 32
 	or rdx, rax
 	mov rdi, [rsp + 128]
@@ -132,18 +138,7 @@ host_exception_common:
 	push rax
 	push rcx
 	push rdx
-	push rbx
-	push rbp
-	push rsi
-	push rdi
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GPRS_FROM_RBX
 	mov rdi, rsp
 	mov rbx, rsp
 	and rsp, -16
