@@ -1,6 +1,7 @@
 #include "guest_memory.h"
 
 #include "../vmx/vmx_ops.h"
+#include "guest_page_walk.h"
 #include "mmio_decode.h"
 
 bool guest_memory_read(void *ctx, uint64_t gpa, void *buf, size_t len)

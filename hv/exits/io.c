@@ -18,6 +18,7 @@
 #include "io_policy.h"
 #include "platform_facts.h"
 #include "io_ports.h"
+#include "guest_page_walk.h"
 #include "mmio_decode.h"
 #include "pci_config_io.h"
 #include "string_io.h"

@@ -10,7 +10,7 @@
 #define HV_EXITS_STRING_IO_H
 
 #include "../vmx/cpu_state.h"
-#include "mmio_decode.h"
+#include "guest_page_walk.h"
 
 #include <stdbool.h>
 #include <stddef.h>

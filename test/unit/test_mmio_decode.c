@@ -1,5 +1,6 @@
 /* hv/exits/mmio_decode.c: the MMIO stores init_sipi.c decodes, and guest
  * page walks over a fake guest-physical memory. */
+#include "../../hv/exits/guest_page_walk.h"
 #include "../../hv/exits/mmio_decode.h"
 #include "unit.h"
 

@@ -1,5 +1,6 @@
-/* Guest register access, event injection and the guest-state dump (GPRs,
- * then every VMCS field: vmcs_diag.c) shared by the handlers. */
+/* The guest's registers as the handlers see them: GPRs by encoding number,
+ * the CPL, and the guest-state dump (GPRs, then every VMCS field:
+ * vmcs_diag.c). */
 #include "../lib/log.h"
 #include "../vmx/vmcs_diag.h"
 #include "../vmx/vmx_ops.h"
@@ -41,18 +42,6 @@ void guest_gpr_write(struct exit_ctx *ctx, unsigned gpr, uint64_t value)
 }
 
 unsigned guest_cpl(void) { return (unsigned)(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3; }
-
-void inject_exception(struct exit_ctx *ctx, uint8_t vector, bool has_error_code, uint32_t error_code)
-{
-	vmcs_write(VMCS_VMENTRY_INTERRUPTION_INFO,
-		   encode_interruption_info(vector, INTR_TYPE_HARDWARE_EXCEPTION, has_error_code));
-	if (has_error_code)
-		vmcs_write(VMCS_VMENTRY_EXCEPTION_ERROR_CODE, error_code);
-	ctx->event_injected = true;
-}
-
-void inject_ud(struct exit_ctx *ctx) { inject_exception(ctx, 6, false, 0); }
-void inject_gp0(struct exit_ctx *ctx) { inject_exception(ctx, 13, true, 0); }
 
 void dump_guest_state(struct exit_ctx *ctx)
 {
