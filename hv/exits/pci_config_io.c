@@ -7,6 +7,8 @@
 #include "exits.h"
 #include "../stats/counters.h"
 
+#include <hv/cpu.h>
+
 /* Exit qualification for I/O (SDM Vol. 3C Table 28-5): bits 2:0 size - 1,
  * bit 3 direction (1 = IN), bit 4 string, bits 31:16 port. */
 #define IO_QUAL_MATCH_MASK 0xffff0017ull
@@ -19,13 +21,10 @@ bool pci_config_address_exit(struct exit_ctx *ctx, uint64_t qual)
 		return false;
 	bool in = qual & IO_QUAL_IN;
 	ctx->sub_kind = stats_sub_key_port(PCI_CONFIG_ADDRESS_PORT, in);
-	if (in) { /* IN EAX zero-extends into RAX */
-		uint32_t v;
-		__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(PCI_CONFIG_ADDRESS_PORT));
-		ctx->regs->rax = v;
-	} else {
-		__asm__ volatile("outl %0, %w1" ::"a"((uint32_t)ctx->regs->rax), "Nd"(PCI_CONFIG_ADDRESS_PORT));
-	}
+	if (in) /* IN EAX zero-extends into RAX */
+		ctx->regs->rax = inl(PCI_CONFIG_ADDRESS_PORT);
+	else
+		outl(PCI_CONFIG_ADDRESS_PORT, (uint32_t)ctx->regs->rax);
 	return true;
 }
 

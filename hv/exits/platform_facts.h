@@ -1,7 +1,7 @@
 /* Reading what identifies an emulator (io_policy.h's struct
  * platform_facts): the CPUID hypervisor leaf and the PCI host bridge at
  * 00:00.0. Privileged (port I/O), header-only so the hypervisor (io.c) and
- * the test tool that shows them on any machine (test/guests/platform_probe.c)
+ * the test tool that shows them on any machine (test/guests/checks/platform_probe.c)
  * read them the same way. */
 #ifndef HV_EXITS_PLATFORM_FACTS_H
 #define HV_EXITS_PLATFORM_FACTS_H
@@ -14,10 +14,8 @@
  * device 0, function 0: present on every PC, used by every firmware. */
 static inline uint32_t platform_host_bridge_read(uint8_t reg)
 {
-	uint32_t v;
 	outl(0xcf8, 0x80000000u | reg);
-	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
-	return v;
+	return inl(0xcfc);
 }
 
 static inline void platform_facts_read(struct platform_facts *f)
