@@ -354,7 +354,7 @@ static enum hv_status build_tables(struct hv *hv, const struct launch_plan *p, i
 static void report_memory(const struct hv *hv, const struct launch_plan *p)
 {
 	uint64_t top_gb = p->layout.ept_top >> 30;
-	uint64_t reach_gb = (p->maxphyaddr >= 48 ? 1ull << 48 : 1ull << p->maxphyaddr) >> 30;
+	uint64_t reach_gb = identity_map_reach(p->maxphyaddr) >> 30;
 	char rest[64] = "";
 	if (reach_gb > top_gb)
 		fmt_format(rest, sizeof(rest), ", the rest up to %llu GB on first access", (unsigned long long)reach_gb);
