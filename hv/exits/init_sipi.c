@@ -38,13 +38,24 @@ static void init_discard_events(struct vcpu *v)
 	v->guest_nmi_pending = false;
 }
 
-static void real_mode_segment(enum vmcs_field sel, enum vmcs_field base, enum vmcs_field limit, enum vmcs_field ar,
-			      uint16_t selector, uint32_t access)
+/* The segment registers after INIT (SDM Vol. 3A §10.1.1, Table 10-1), in
+ * vmcs_guest_segments' order ES CS SS DS FS GS LDTR TR: real-mode limits,
+ * data read/write and code execute/read (accessed), an LDT, and TR a busy
+ * TSS, as VM entry requires (SDM Vol. 3C §27.3.1.2). CS's selector is the
+ * SIPI vector's page; the others are 0. */
+static const uint32_t init_segment_access_rights[VMCS_GUEST_SEGMENT_COUNT] = { 0x93, 0x9b, 0x93, 0x93,
+									       0x93, 0x93, 0x82, 0x8b };
+
+static void init_segments(uint16_t cs_selector)
 {
-	vmcs_write(sel, selector);
-	vmcs_write(base, (uint64_t)selector << 4);
-	vmcs_write(limit, 0xffff);
-	vmcs_write(ar, access);
+	for (unsigned i = 0; i < VMCS_GUEST_SEGMENT_COUNT; i++) {
+		const struct vmcs_segment_fields *f = &vmcs_guest_segments[i];
+		uint16_t selector = f->selector == VMCS_GUEST_CS_SELECTOR ? cs_selector : 0;
+		vmcs_write(f->selector, selector);
+		vmcs_write(f->base, (uint64_t)selector << 4);
+		vmcs_write(f->limit, 0xffff);
+		vmcs_write(f->access_rights, init_segment_access_rights[i]);
+	}
 }
 
 /* The architectural state after INIT, started at vector << 12 in real mode. */
@@ -66,17 +77,7 @@ static void sipi_start(struct exit_ctx *ctx, uint8_t vector)
 	vmcs_write(VMCS_GUEST_RSP, 0);
 	vmcs_write(VMCS_GUEST_RIP, 0);
 	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
-	real_mode_segment(VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_ACCESS_RIGHTS,
-			  (uint16_t)(vector << 8), 0x9b);
-	real_mode_segment(VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_ACCESS_RIGHTS, 0, 0x93);
-	real_mode_segment(VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_ACCESS_RIGHTS, 0, 0x93);
-	real_mode_segment(VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_ACCESS_RIGHTS, 0, 0x93);
-	real_mode_segment(VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_ACCESS_RIGHTS, 0, 0x93);
-	real_mode_segment(VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_ACCESS_RIGHTS, 0, 0x93);
-	real_mode_segment(VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_LDTR_BASE, VMCS_GUEST_LDTR_LIMIT,
-			  VMCS_GUEST_LDTR_ACCESS_RIGHTS, 0, 0x82);
-	/* TR must be a busy TSS for VM entry (SDM Vol. 3C §27.3.1.2). */
-	real_mode_segment(VMCS_GUEST_TR_SELECTOR, VMCS_GUEST_TR_BASE, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_ACCESS_RIGHTS, 0, 0x8b);
+	init_segments((uint16_t)(vector << 8));
 	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
 	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
 	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);

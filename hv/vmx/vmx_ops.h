@@ -67,8 +67,9 @@ static inline uint32_t vmcs_encoding(enum vmcs_field f)
 		return enc;
 		VMCS_FIELD_LIST(X)
 #undef X
-	default:
-		return vmcs_field_table[f].encoding;
+	default: /* only a value outside the list (VMCS_FIELD_COUNT) gets here:
+		  * no such component, and VMREAD/VMWRITE fail on it (recorded) */
+		return 0xffffffffu;
 	}
 }
 
