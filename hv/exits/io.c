@@ -34,23 +34,16 @@
 static void port_out(uint16_t port, unsigned size, uint32_t v)
 {
 	if (size == 1)
-		__asm__ volatile("outb %b0, %w1" ::"a"(v), "Nd"(port));
+		outb(port, (uint8_t)v);
 	else if (size == 2)
-		__asm__ volatile("outw %w0, %w1" ::"a"(v), "Nd"(port));
+		outw(port, (uint16_t)v);
 	else
-		__asm__ volatile("outl %0, %w1" ::"a"(v), "Nd"(port));
+		outl(port, v);
 }
 
 static uint32_t port_in(uint16_t port, unsigned size)
 {
-	uint32_t v = 0;
-	if (size == 1)
-		__asm__ volatile("inb %w1, %b0" : "+a"(v) : "Nd"(port));
-	else if (size == 2)
-		__asm__ volatile("inw %w1, %w0" : "+a"(v) : "Nd"(port));
-	else
-		__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
 /* An OUT or one OUTS element, as io_policy.c judges it. */

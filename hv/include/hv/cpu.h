@@ -40,29 +40,22 @@ static inline void wrmsr(uint32_t msr, uint64_t value)
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)) : "memory");
 }
 
-static inline void outb(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outl(uint16_t port, uint32_t value)
-{
-	__asm__ volatile("outl %0, %1" ::"a"(value), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* Port I/O of one width: outb/inb, outw/inw, outl/inl. */
+#define DEFINE_PORT_IO(suffix, type)                                              \
+	static inline void out##suffix(uint16_t port, type value)                 \
+	{                                                                         \
+		__asm__ volatile("out" #suffix " %0, %1" ::"a"(value), "Nd"(port)); \
+	}                                                                         \
+	static inline type in##suffix(uint16_t port)                              \
+	{                                                                         \
+		type v;                                                           \
+		__asm__ volatile("in" #suffix " %1, %0" : "=a"(v) : "Nd"(port));  \
+		return v;                                                         \
+	}
+DEFINE_PORT_IO(b, uint8_t)
+DEFINE_PORT_IO(w, uint16_t)
+DEFINE_PORT_IO(l, uint32_t)
+#undef DEFINE_PORT_IO
 
 static inline uint64_t rdtsc(void)
 {

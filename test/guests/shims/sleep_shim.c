@@ -90,15 +90,6 @@ static void *build_tables(void)
 	return rsdp;
 }
 
-static uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %w0, %w1" ::"a"(v), "Nd"(port)); }
-
 static unsigned fails;
 
 static void report(const char *check, bool pass, unsigned a, unsigned b)
